@@ -1,0 +1,13 @@
+//! The `gateway` binary: parses its configuration, starts logging and serves until SIGTERM.
+
+use clap::Parser;
+use mercato_common::server::Shutdown;
+use mercato_gateway::Config;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::parse();
+    mercato_common::telemetry::init(config.http.log_format)?;
+    let server = mercato_gateway::server(&config)?.with_shutdown(Shutdown::on_signals()?);
+    server.bind().await?.run().await
+}

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Installs, starts and prepares everything Mercato needs on this machine, and says what it did.
+#
+# Idempotent: what is installed stays installed, what answers is left alone, and a second run in
+# a row changes nothing (its last line is then "deps: nothing changed"). On a fresh Debian machine,
+# as root, it installs from Debian's packages and PyPI:
+#   PostgreSQL 127.0.0.1:5432, MariaDB 127.0.0.1:3306, Redis 127.0.0.1:6379,
+#   RabbitMQ 127.0.0.1:5672 with the management plugin (15672),
+#   a MongoDB wire-protocol server (secantusdb, in a virtualenv) 127.0.0.1:27017,
+#   an SMTP sink (scripts/smtp-sink.py, aiosmtpd) 127.0.0.1:2525 that stores each mail as a file,
+# then creates the `mercato` database users (password `mercato`) and the components' databases.
+#
+# Settings (environment): MERCATO_STATE_DIR (default ~/.cache/mercato) holds the virtualenv, the
+# MongoDB-wire data, the SMTP sink's mail folder and logs.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+state_dir=${MERCATO_STATE_DIR:-$HOME/.cache/mercato}
+venv=$state_dir/venv
+logs=$state_dir/logs
+mail_dir=$state_dir/mail
+changes=0
+apt_updated=
+
+# Versions of the PyPI tools, pinned so every machine runs the same servers.
+secantusdb_version=0.7.0b3
+aiosmtpd_version=1.4.6
+pymongo_version=4.20.1
+
+say() { printf 'deps: %s\n' "$*"; }
+changed() { changes=$((changes + 1)); say "$*"; }
+die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
+
+# Waits up to $2 seconds for the command after it to succeed.
+wait_until() {
+  local what=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "$what did not answer within ${seconds}s"
+    sleep 0.5
+  done
+}
+
+port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# Installs the Debian packages that are missing.
+apt_install() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  [[ $(id -u) == 0 ]] || die "root is needed to install ${missing[*]}"
+  if [[ -z $apt_updated ]]; then
+    apt-get update -qq
+    apt_updated=1
+  fi
+  # Packages must not start services through init scripts here: this script starts them itself.
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  changed "installed ${missing[*]}"
+}
+
+postgres() {
+  apt_install postgresql postgresql-contrib
+  if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+    local version
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    wait_until PostgreSQL 60 pg_isready -h 127.0.0.1 -p 5432 -q
+    changed "started PostgreSQL $version"
+  else
+    say "PostgreSQL answers on 5432"
+  fi
+  local psql=(runuser -u postgres -- psql -X -v ON_ERROR_STOP=1 -qtA)
+  if [[ $("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'mercato'") != 1 ]]; then
+    "${psql[@]}" -c "CREATE ROLE mercato LOGIN CREATEDB PASSWORD 'mercato'"
+    changed "created PostgreSQL role mercato"
+  fi
+  local db
+  for db in mercato_gigs mercato_orders mercato_reviews; do
+    if [[ $("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$db'") != 1 ]]; then
+      "${psql[@]}" -c "CREATE DATABASE $db OWNER mercato"
+      changed "created PostgreSQL database $db"
+    fi
+  done
+}
+
+mariadb_server() {
+  apt_install mariadb-server mariadb-client
+  if ! mariadb-admin --protocol=tcp -h 127.0.0.1 -P 3306 -uroot ping >/dev/null 2>&1 &&
+     ! mariadb-admin -uroot ping >/dev/null 2>&1; then
+    install -d -o mysql -g mysql /run/mysqld
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+    wait_until MariaDB 60 mariadb-admin -uroot ping
+    changed "started MariaDB"
+  else
+    say "MariaDB answers on 3306"
+  fi
+  local sql=(mariadb -uroot -N -B)
+  if [[ $("${sql[@]}" -e "SELECT COUNT(*) FROM mysql.user WHERE user = 'mercato'") != 2 ]]; then
+    "${sql[@]}" -e "
+      CREATE USER IF NOT EXISTS 'mercato'@'localhost' IDENTIFIED BY 'mercato';
+      CREATE USER IF NOT EXISTS 'mercato'@'127.0.0.1' IDENTIFIED BY 'mercato';
+      GRANT ALL PRIVILEGES ON \`mercato\\_%\`.* TO 'mercato'@'localhost', 'mercato'@'127.0.0.1';
+      GRANT ALL PRIVILEGES ON \`test\\_%\`.* TO 'mercato'@'localhost', 'mercato'@'127.0.0.1';"
+    changed "created MariaDB user mercato"
+  fi
+  if [[ -z $("${sql[@]}" -e "SHOW DATABASES LIKE 'mercato_auth'") ]]; then
+    "${sql[@]}" -e "CREATE DATABASE mercato_auth CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    changed "created MariaDB database mercato_auth"
+  fi
+}
+
+redis() {
+  apt_install redis-server
+  if [[ $(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null) != PONG ]]; then
+    install -d -o redis -g redis /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/mercato.log
+    wait_until Redis 30 bash -c '[[ $(redis-cli -h 127.0.0.1 -p 6379 ping) == PONG ]]'
+    changed "started Redis"
+  else
+    say "Redis answers on 6379"
+  fi
+}
+
+rabbitmq() {
+  apt_install rabbitmq-server
+  if ! port_open 5672; then
+    rabbitmq-server -detached
+    wait_until RabbitMQ 120 rabbitmqctl -q await_startup
+    changed "started RabbitMQ"
+  else
+    say "RabbitMQ answers on 5672"
+  fi
+  if ! rabbitmq-plugins list -e -m 2>/dev/null | grep -qx rabbitmq_management; then
+    rabbitmq-plugins -q enable rabbitmq_management >/dev/null
+    changed "enabled the RabbitMQ management plugin"
+  fi
+  wait_until "RabbitMQ management" 60 port_open 15672
+}
+
+python_tools() {
+  if [[ ! -x $venv/bin/python ]]; then
+    python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$venv"; }
+    changed "created the virtualenv $venv"
+  fi
+  local want=("secantusdb==$secantusdb_version" "aiosmtpd==$aiosmtpd_version" "pymongo==$pymongo_version")
+  local spec missing=()
+  for spec in "${want[@]}"; do
+    [[ $("$venv/bin/pip" show "${spec%%==*}" 2>/dev/null | sed -n 's/^Version: //p') == "${spec##*==}" ]] || missing+=("$spec")
+  done
+  if ((${#missing[@]} > 0)); then
+    "$venv/bin/pip" install -q --disable-pip-version-check "${missing[@]}"
+    changed "installed ${missing[*]} from PyPI"
+  fi
+}
+
+mongo_ping() {
+  "$venv/bin/python" - <<'PY'
+import pymongo
+pymongo.MongoClient("mongodb://127.0.0.1:27017/?directConnection=true", serverSelectionTimeoutMS=1500).admin.command("ping")
+PY
+}
+
+mongodb_wire() {
+  if mongo_ping >/dev/null 2>&1; then
+    say "MongoDB-wire server answers on 27017"
+    return
+  fi
+  port_open 27017 && die "port 27017 is taken by something that does not speak the MongoDB protocol"
+  mkdir -p "$state_dir/mongo-data" "$logs"
+  setsid nohup "$venv/bin/secantusd-py" --host 127.0.0.1 --port 27017 \
+    --storage-path "$state_dir/mongo-data" --log-level WARNING \
+    >>"$logs/secantusdb.log" 2>&1 </dev/null &
+  wait_until "the MongoDB-wire server" 60 mongo_ping
+  changed "started the MongoDB-wire server (secantusdb, data in $state_dir/mongo-data)"
+}
+
+smtp_banner() { timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/2525; head -c 3 <&3' 2>/dev/null | grep -q 220; }
+
+smtp_sink() {
+  if smtp_banner; then
+    say "SMTP sink answers on 2525 (mail in $mail_dir)"
+    return
+  fi
+  port_open 2525 && die "port 2525 is taken by something that is not an SMTP server"
+  mkdir -p "$mail_dir" "$logs"
+  setsid nohup "$venv/bin/python" "$here/smtp-sink.py" --host 127.0.0.1 --port 2525 --dir "$mail_dir" \
+    >>"$logs/smtp-sink.log" 2>&1 </dev/null &
+  wait_until "the SMTP sink" 30 smtp_banner
+  changed "started the SMTP sink on 2525 (mail in $mail_dir)"
+}
+
+postgres
+mariadb_server
+redis
+rabbitmq
+python_tools
+mongodb_wire
+smtp_sink
+
+if ((changes == 0)); then
+  say "nothing changed"
+else
+  say "$changes change(s) made"
+fi

@@ -1,0 +1,29 @@
+//! `mercato-common`: the runtime every Mercato service and the gateway share.
+//!
+//! A component built on it gets, without writing them again: configuration from flags and
+//! environment variables, JSON logs and Prometheus metrics, an HTTP server with health and
+//! readiness probes and graceful shutdown, the one JSON error shape of the platform, and the
+//! gateway tokens that carry a caller's identity from the gateway to a service.
+//!
+//! # Layout
+//!
+//! - [`config`]: the settings every component shares, flattened into each component's own config.
+//! - [`telemetry`]: logging and the Prometheus recorder.
+//! - [`context`]: the request id of the request being handled.
+//! - [`error`]: [`error::ApiError`], the common error body, and the JSON extractor that uses it.
+//! - [`server`]: the HTTP server builder: probes, metrics, request ids, graceful shutdown.
+//! - [`service`]: start-up of a service behind the gateway (token layer, signals).
+//! - [`token`]: Ed25519 gateway tokens: keys, minting, verification, axum extractors and layer.
+//! - `testing` (feature `test-support`): spawning components on port 0 and isolating test runs.
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod server;
+pub mod service;
+pub mod telemetry;
+pub mod token;
+
+#[cfg(feature = "test-support")]
+pub mod testing;

@@ -1,0 +1,176 @@
+//! Test support (feature `test-support`): run components on port 0 and keep tests apart.
+//!
+//! Tests run in parallel against shared local servers (PostgreSQL, MariaDB, RabbitMQ, Redis,
+//! the MongoDB-wire server), so every test takes its own names from [`TestNames`] and never
+//! touches another test's database, exchange or keys.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::server::{HttpServer, Shutdown};
+use crate::token::{Caller, Jwks, KeySet, SigningKey, TokenMinter, TokenVerifier};
+
+/// Names that belong to one test only.
+#[derive(Debug, Clone)]
+pub struct TestNames {
+    /// Unique suffix shared by all names (32 hex digits).
+    pub suffix: String,
+    /// A database name: `test_<suffix>`.
+    pub database: String,
+    /// A RabbitMQ exchange name: `test.<suffix>`.
+    pub exchange: String,
+    /// A Redis key prefix: `test:<suffix>:`.
+    pub redis_prefix: String,
+}
+
+impl TestNames {
+    /// Fresh names.
+    pub fn new() -> Self {
+        let suffix = Uuid::now_v7().simple().to_string();
+        Self {
+            database: format!("test_{suffix}"),
+            exchange: format!("test.{suffix}"),
+            redis_prefix: format!("test:{suffix}:"),
+            suffix,
+        }
+    }
+
+    /// A name for anything else, `<prefix>_<suffix>`.
+    pub fn named(&self, prefix: &str) -> String {
+        format!("{prefix}_{}", self.suffix)
+    }
+}
+
+impl Default for TestNames {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A fresh gateway key pair, so tests can mint any token a gateway would.
+#[derive(Debug, Clone)]
+pub struct TestKeys {
+    /// The private key.
+    pub signing: SigningKey,
+    /// The public key set holding it.
+    pub jwks: Jwks,
+}
+
+impl TestKeys {
+    /// A new random key pair with kid `test`.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system has no randomness (never in practice).
+    pub fn new() -> Self {
+        let signing = SigningKey::generate("test").expect("randomness is available");
+        let jwks = Jwks {
+            keys: vec![signing.public_jwk()],
+        };
+        Self { signing, jwks }
+    }
+
+    /// The public keys as a [`KeySet`].
+    ///
+    /// # Panics
+    ///
+    /// Never: the set is built from a valid key.
+    pub fn key_set(&self) -> KeySet {
+        KeySet::from_jwks(&self.jwks).expect("a generated key makes a valid set")
+    }
+
+    /// The JWKS document as JSON.
+    ///
+    /// # Panics
+    ///
+    /// Never: the document always serializes.
+    pub fn jwks_json(&self) -> String {
+        serde_json::to_string(&self.jwks).expect("a JWKS serializes")
+    }
+
+    /// A minter with this key, as the gateway has.
+    pub fn minter(&self) -> TokenMinter {
+        TokenMinter::new(self.signing.clone())
+    }
+
+    /// A verifier for internal tokens to `service`, as that service has.
+    pub fn verifier(&self, service: &str) -> TokenVerifier {
+        TokenVerifier::internal(self.key_set(), service)
+    }
+
+    /// An internal token for one request to `service`, as the gateway would mint it.
+    ///
+    /// # Panics
+    ///
+    /// Never: signing with a valid key does not fail.
+    pub fn internal_token(&self, service: &str, caller: Option<&Caller>) -> String {
+        self.minter()
+            .mint_internal_token(service, caller, &Uuid::now_v7().to_string())
+            .expect("signing works")
+    }
+}
+
+impl Default for TestKeys {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A signed-in user with a fresh id.
+pub fn caller(username: &str, email_verified: bool) -> Caller {
+    Caller {
+        user_id: Uuid::now_v7(),
+        username: username.to_owned(),
+        email_verified,
+    }
+}
+
+/// A component serving on a real port in the background.
+#[derive(Debug)]
+pub struct SpawnedServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    shutdown: Shutdown,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl SpawnedServer {
+    /// Binds `server` (its config should ask for port 0) and serves it in a background task.
+    ///
+    /// # Panics
+    ///
+    /// If the server cannot bind.
+    pub async fn start(server: HttpServer) -> Self {
+        crate::telemetry::init_for_tests();
+        let bound = server.bind().await.expect("the test server binds");
+        let addr = bound.local_addr();
+        let shutdown = bound.shutdown();
+        let handle = tokio::spawn(bound.run());
+        Self {
+            addr,
+            shutdown,
+            handle,
+        }
+    }
+
+    /// `http://<addr><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Triggers a graceful shutdown and waits for it to finish.
+    ///
+    /// # Panics
+    ///
+    /// If the server fails or takes more than 30 seconds to stop.
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        tokio::time::timeout(Duration::from_secs(30), self.handle)
+            .await
+            .expect("the server stops in time")
+            .expect("the server task does not panic")
+            .expect("the server stops cleanly");
+    }
+}

@@ -1,0 +1,3 @@
+//! End-to-end tests: the platform's components running together.
+
+mod platform;
