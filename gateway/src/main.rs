@@ -7,7 +7,7 @@ use mercato_gateway::Config;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
-    mercato_common::telemetry::init(config.http.log_format)?;
+    mercato_common::telemetry::init(mercato_gateway::NAME, config.http.log_format)?;
     let server = mercato_gateway::server(&config)?.with_shutdown(Shutdown::on_signals()?);
     server.bind().await?.run().await
 }

@@ -7,9 +7,9 @@
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,31 +25,73 @@ pub const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Installs the global log subscriber for a component.
+/// Installs the global log subscriber for the component `service`.
+///
+/// With the `otlp` feature and `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans are also exported over
+/// OTLP/HTTP (the standard `OTEL_*` variables configure the exporter).
 ///
 /// # Errors
 ///
-/// Fails when `RUST_LOG` holds an invalid directive or a subscriber is already installed.
-pub fn init(format: LogFormat) -> anyhow::Result<()> {
+/// Fails when `RUST_LOG` holds an invalid directive, the OTLP exporter cannot be built, or a
+/// subscriber is already installed.
+pub fn init(service: &'static str, format: LogFormat) -> anyhow::Result<()> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) => EnvFilter::try_new(&directives)
             .map_err(|err| anyhow::anyhow!("invalid RUST_LOG {directives:?}: {err}"))?,
         Err(_) => EnvFilter::new("info"),
     };
-    let registry = tracing_subscriber::registry().with(filter);
-    match format {
-        LogFormat::Json => registry
-            .with(
-                tracing_subscriber::fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true)
-                    .with_span_list(false),
-            )
-            .try_init()?,
-        LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer()).try_init()?,
+    let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = Vec::new();
+    layers.push(match format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .boxed(),
+        LogFormat::Pretty => tracing_subscriber::fmt::layer().boxed(),
+    });
+    #[cfg(feature = "otlp")]
+    if let Some(layer) = otlp::layer(service)? {
+        layers.push(layer);
     }
+    tracing_subscriber::registry()
+        .with(layers)
+        .with(filter)
+        .try_init()?;
+    tracing::debug!(service, "logging initialised");
     Ok(())
+}
+
+#[cfg(feature = "otlp")]
+mod otlp {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_otlp::WithExportConfig as _;
+    use tracing_subscriber::{Layer, Registry};
+
+    /// The OTLP span export layer, when an endpoint is configured.
+    pub(super) fn layer(
+        service: &'static str,
+    ) -> anyhow::Result<Option<Box<dyn Layer<Registry> + Send + Sync>>> {
+        let Ok(endpoint) = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") else {
+            return Ok(None);
+        };
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
+            .build()?;
+        let resource = opentelemetry_sdk::Resource::builder()
+            .with_service_name(service)
+            .build();
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(resource)
+            .build();
+        let tracer = provider.tracer(service);
+        opentelemetry::global::set_tracer_provider(provider);
+        Ok(Some(Box::new(
+            tracing_opentelemetry::layer().with_tracer(tracer),
+        )))
+    }
 }
 
 /// Installs logging for tests once per process; output appears only when `TEST_LOG` is set, so a
