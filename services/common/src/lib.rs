@@ -11,6 +11,7 @@
 //! - [`telemetry`]: logging and the Prometheus recorder.
 //! - [`context`]: the request id of the request being handled.
 //! - [`error`]: [`error::ApiError`], the common error body, and the JSON extractor that uses it.
+//! - `events` (feature `events`): the event bus: catalog, outbox, relay, consumer, inbox.
 //! - [`server`]: the HTTP server builder: probes, metrics, request ids, graceful shutdown.
 //! - [`service`]: start-up of a service behind the gateway (token layer, signals).
 //! - [`token`]: Ed25519 gateway tokens: keys, minting, verification, axum extractors and layer.
@@ -20,6 +21,8 @@
 pub mod config;
 pub mod context;
 pub mod error;
+#[cfg(feature = "events")]
+pub mod events;
 pub mod server;
 pub mod service;
 pub mod telemetry;

@@ -118,6 +118,10 @@ impl Default for TestKeys {
     }
 }
 
+fn telemetry_for_tests() {
+    crate::telemetry::init_for_tests();
+}
+
 /// A signed-in user with a fresh id.
 pub fn caller(username: &str, email_verified: bool) -> Caller {
     Caller {
@@ -172,5 +176,42 @@ impl SpawnedServer {
             .expect("the server stops in time")
             .expect("the server task does not panic")
             .expect("the server stops cleanly");
+    }
+}
+
+#[cfg(feature = "events")]
+mod broker;
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "mongodb"))]
+mod stores;
+
+#[cfg(feature = "events")]
+pub use broker::TestBroker;
+#[cfg(feature = "mongodb")]
+pub use stores::TestMongo;
+#[cfg(feature = "mysql")]
+pub use stores::TestMySql;
+#[cfg(feature = "postgres")]
+pub use stores::TestPostgres;
+
+/// Polls `check` every 50 ms until it returns `Some`, for at most `timeout`.
+///
+/// # Panics
+///
+/// When `timeout` passes first; the message names `what`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

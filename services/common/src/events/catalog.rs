@@ -1,0 +1,476 @@
+//! The v1 event catalog: every event's payload, who publishes it and who consumes it.
+//!
+//! [`CATALOG`] is the one place that says which service publishes and which consumes each event
+//! type; queue bindings ([`consumed_by`]) and the operator's examples are derived from it. Add an
+//! optional field to a payload freely; change one incompatibly only as a new `v2` type.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::envelope::Event;
+
+/// An amount of money in minor units (cents) of a currency; never floating point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    /// Minor units, e.g. 2500 for 25.00.
+    pub amount: i64,
+    /// ISO 4217 code, e.g. `USD`.
+    pub currency: String,
+}
+
+/// Who publishes and who consumes one event type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogEntry {
+    /// The event type and routing key.
+    pub event_type: &'static str,
+    /// The services that publish it.
+    pub producers: &'static [&'static str],
+    /// The services whose queues are bound to it.
+    pub consumers: &'static [&'static str],
+}
+
+macro_rules! catalog {
+    ($($ty:ident => $key:literal, producers [$($p:literal),*], consumers [$($c:literal),*];)*) => {
+        $(impl Event for $ty { const TYPE: &'static str = $key; })*
+        /// Every event type of the platform.
+        pub const CATALOG: &[CatalogEntry] = &[
+            $(CatalogEntry { event_type: $key, producers: &[$($p),*], consumers: &[$($c),*] },)*
+        ];
+    };
+}
+
+catalog! {
+    UserRegistered => "user.registered.v1", producers ["auth"], consumers ["users"];
+    UserEmailVerified => "user.email_verified.v1", producers ["auth"], consumers ["users"];
+    EmailRequested => "email.requested.v1", producers ["auth", "chat", "orders", "reviews"], consumers ["notifications"];
+    SellerCreated => "seller.created.v1", producers ["users"], consumers ["gigs"];
+    SellerUpdated => "seller.updated.v1", producers ["users"], consumers ["gigs"];
+    GigCreated => "gig.created.v1", producers ["gigs"], consumers ["users", "orders"];
+    GigUpdated => "gig.updated.v1", producers ["gigs"], consumers ["users", "orders"];
+    GigDeleted => "gig.deleted.v1", producers ["gigs"], consumers ["users", "orders"];
+    OfferSent => "chat.offer_sent.v1", producers ["chat"], consumers ["orders"];
+    OfferAccepted => "chat.offer_accepted.v1", producers ["chat"], consumers ["orders"];
+    OfferDeclined => "chat.offer_declined.v1", producers ["chat"], consumers ["orders"];
+    OrderPlaced => "order.placed.v1", producers ["orders"], consumers ["users", "reviews"];
+    OrderExtensionRequested => "order.extension_requested.v1", producers ["orders"], consumers ["users", "reviews"];
+    OrderExtensionResolved => "order.extension_resolved.v1", producers ["orders"], consumers ["users", "reviews"];
+    OrderDelivered => "order.delivered.v1", producers ["orders"], consumers ["users", "reviews"];
+    OrderCompleted => "order.completed.v1", producers ["orders"], consumers ["users", "reviews"];
+    OrderCancelled => "order.cancelled.v1", producers ["orders"], consumers ["users", "reviews"];
+    ReviewCreated => "review.created.v1", producers ["reviews"], consumers ["users", "gigs", "orders"];
+}
+
+/// The event types `service` consumes: the bindings of its queue.
+pub fn consumed_by(service: &str) -> Vec<&'static str> {
+    CATALOG
+        .iter()
+        .filter(|e| e.consumers.contains(&service))
+        .map(|e| e.event_type)
+        .collect()
+}
+
+/// The event types `service` publishes.
+pub fn published_by(service: &str) -> Vec<&'static str> {
+    CATALOG
+        .iter()
+        .filter(|e| e.producers.contains(&service))
+        .map(|e| e.event_type)
+        .collect()
+}
+
+/// The catalog entry of `event_type`, if the platform knows it.
+pub fn entry(event_type: &str) -> Option<&'static CatalogEntry> {
+    CATALOG.iter().find(|e| e.event_type == event_type)
+}
+
+/// A new account exists (auth).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRegistered {
+    /// The account's id.
+    pub user_id: Uuid,
+    /// Its username.
+    pub username: String,
+    /// Its normalised email address.
+    pub email: String,
+    /// ISO 3166 alpha-2 country code.
+    pub country: String,
+    /// Profile picture URL, if given.
+    #[serde(default)]
+    pub profile_picture_url: Option<String>,
+    /// Whether the email was already verified.
+    #[serde(default)]
+    pub email_verified: bool,
+    /// When the account was created.
+    pub registered_at: DateTime<Utc>,
+}
+
+/// An account verified its email address (auth).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserEmailVerified {
+    /// The account's id.
+    pub user_id: Uuid,
+    /// When it was verified.
+    pub verified_at: DateTime<Utc>,
+}
+
+/// Send an email (only the notifications service consumes these, so links with secrets in
+/// them reach no other queue).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailRequested {
+    /// The recipient's address.
+    pub to: String,
+    /// The template id, e.g. `verify_email`.
+    pub template: String,
+    /// BCP 47 language tag, e.g. `en`.
+    #[serde(default = "default_locale")]
+    pub locale: String,
+    /// The template's variables.
+    pub vars: serde_json::Map<String, serde_json::Value>,
+}
+
+fn default_locale() -> String {
+    "en".to_owned()
+}
+
+/// A user became a seller (users).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SellerCreated {
+    /// The seller profile's id.
+    pub seller_id: Uuid,
+    /// The account behind it.
+    pub user_id: Uuid,
+    /// The account's username.
+    pub username: String,
+    /// Full name shown on gigs.
+    pub full_name: String,
+    /// Profile picture URL, if any.
+    #[serde(default)]
+    pub profile_picture_url: Option<String>,
+    /// ISO 3166 alpha-2 country code.
+    #[serde(default)]
+    pub country: Option<String>,
+}
+
+/// A seller edited their profile (users); carries the fields other services snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SellerUpdated {
+    /// The seller profile's id.
+    pub seller_id: Uuid,
+    /// The account behind it.
+    pub user_id: Uuid,
+    /// The account's username.
+    pub username: String,
+    /// Full name shown on gigs.
+    pub full_name: String,
+    /// Profile picture URL, if any.
+    #[serde(default)]
+    pub profile_picture_url: Option<String>,
+    /// ISO 3166 alpha-2 country code.
+    #[serde(default)]
+    pub country: Option<String>,
+}
+
+/// A gig was listed (gigs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GigCreated {
+    /// The gig's id.
+    pub gig_id: Uuid,
+    /// Its seller profile.
+    pub seller_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Category.
+    pub category: String,
+    /// Price of the basic package.
+    pub price: Money,
+    /// Days to deliver.
+    pub delivery_days: u32,
+    /// Whether buyers can order it.
+    pub active: bool,
+}
+
+/// A gig changed (gigs); the whole snapshot, so consumers can replace theirs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GigUpdated {
+    /// The gig's id.
+    pub gig_id: Uuid,
+    /// Its seller profile.
+    pub seller_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Category.
+    pub category: String,
+    /// Price of the basic package.
+    pub price: Money,
+    /// Days to deliver.
+    pub delivery_days: u32,
+    /// Whether buyers can order it.
+    pub active: bool,
+}
+
+/// A gig was deleted (gigs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GigDeleted {
+    /// The gig's id.
+    pub gig_id: Uuid,
+    /// Its seller profile.
+    pub seller_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+}
+
+/// A seller sent a buyer a custom offer in a conversation (chat).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferSent {
+    /// The offer's id.
+    pub offer_id: Uuid,
+    /// The conversation it was sent in.
+    pub conversation_id: Uuid,
+    /// The gig it is based on.
+    pub gig_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+    /// The buyer's account.
+    pub buyer_user_id: Uuid,
+    /// What the seller offers.
+    pub description: String,
+    /// The offered price.
+    pub price: Money,
+    /// Days to deliver.
+    pub delivery_days: u32,
+    /// Until when the buyer can accept it.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The buyer accepted a custom offer (chat).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferAccepted {
+    /// The offer's id.
+    pub offer_id: Uuid,
+    /// The buyer's account.
+    pub buyer_user_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+}
+
+/// The buyer declined a custom offer (chat).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferDeclined {
+    /// The offer's id.
+    pub offer_id: Uuid,
+    /// The buyer's account.
+    pub buyer_user_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+}
+
+/// A buyer placed an order (orders).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPlaced {
+    /// The order's id.
+    pub order_id: Uuid,
+    /// The gig ordered.
+    pub gig_id: Uuid,
+    /// The buyer's account.
+    pub buyer_user_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+    /// What the buyer pays for the work (without the service fee).
+    pub price: Money,
+    /// When the work is due.
+    pub due_at: DateTime<Utc>,
+}
+
+/// The seller asked for more time (orders).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderExtensionRequested {
+    /// The order's id.
+    pub order_id: Uuid,
+    /// The request's id.
+    pub extension_id: Uuid,
+    /// The buyer's account.
+    pub buyer_user_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+    /// Extra days asked for.
+    pub days: u32,
+    /// Why.
+    pub reason: String,
+}
+
+/// The buyer approved or rejected an extension (orders).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderExtensionResolved {
+    /// The order's id.
+    pub order_id: Uuid,
+    /// The request's id.
+    pub extension_id: Uuid,
+    /// The buyer's account.
+    pub buyer_user_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+    /// Whether it was approved.
+    pub approved: bool,
+    /// The due date after the decision.
+    pub due_at: DateTime<Utc>,
+}
+
+/// The seller delivered work (orders).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDelivered {
+    /// The order's id.
+    pub order_id: Uuid,
+    /// The delivery's id.
+    pub delivery_id: Uuid,
+    /// The buyer's account.
+    pub buyer_user_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+    /// When.
+    pub delivered_at: DateTime<Utc>,
+}
+
+/// The buyer accepted the delivery; the seller earns the price (orders).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCompleted {
+    /// The order's id.
+    pub order_id: Uuid,
+    /// The gig ordered.
+    pub gig_id: Uuid,
+    /// The buyer's account.
+    pub buyer_user_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+    /// What the seller earns.
+    pub earnings: Money,
+    /// When the work was delivered.
+    pub delivered_at: DateTime<Utc>,
+    /// When the order completed.
+    pub completed_at: DateTime<Utc>,
+}
+
+/// The order was cancelled (orders).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCancelled {
+    /// The order's id.
+    pub order_id: Uuid,
+    /// The gig ordered.
+    pub gig_id: Uuid,
+    /// The buyer's account.
+    pub buyer_user_id: Uuid,
+    /// The seller's account.
+    pub seller_user_id: Uuid,
+    /// The account that cancelled.
+    pub cancelled_by: Uuid,
+    /// Why, if given.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The refund to the buyer.
+    pub refund: Money,
+}
+
+/// Who reviewed whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDirection {
+    /// The buyer rated the seller (and the gig).
+    BuyerToSeller,
+    /// The seller rated the buyer.
+    SellerToBuyer,
+}
+
+/// A party of a completed order left a review (reviews).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewCreated {
+    /// The review's id.
+    pub review_id: Uuid,
+    /// The completed order it is about.
+    pub order_id: Uuid,
+    /// The gig ordered.
+    pub gig_id: Uuid,
+    /// The reviewer's account.
+    pub reviewer_user_id: Uuid,
+    /// The reviewed account.
+    pub reviewee_user_id: Uuid,
+    /// Direction.
+    pub direction: ReviewDirection,
+    /// 1 to 5 stars.
+    pub rating: u8,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Envelope;
+
+    #[test]
+    fn every_event_type_is_unique_versioned_and_has_a_producer_and_consumer() {
+        let mut seen = std::collections::HashSet::new();
+        for entry in CATALOG {
+            assert!(seen.insert(entry.event_type), "{} twice", entry.event_type);
+            let parts: Vec<&str> = entry.event_type.split('.').collect();
+            assert_eq!(parts.len(), 3, "{}", entry.event_type);
+            assert!(
+                parts[2].starts_with('v') && parts[2][1..].parse::<u32>().is_ok(),
+                "{}",
+                entry.event_type
+            );
+            assert!(
+                !entry.producers.is_empty() && !entry.consumers.is_empty(),
+                "{}",
+                entry.event_type
+            );
+        }
+    }
+
+    #[test]
+    fn bindings_follow_the_catalog() {
+        assert_eq!(consumed_by("notifications"), vec!["email.requested.v1"]);
+        assert!(consumed_by("users").contains(&"user.registered.v1"));
+        assert!(consumed_by("users").contains(&"review.created.v1"));
+        assert!(
+            !consumed_by("users").contains(&"email.requested.v1"),
+            "email links stay out of other queues"
+        );
+        assert_eq!(consumed_by("auth"), Vec::<&str>::new());
+        assert!(published_by("orders").contains(&"email.requested.v1"));
+    }
+
+    #[test]
+    fn consumers_ignore_unknown_fields_and_accept_missing_optional_ones() {
+        let json = serde_json::json!({
+            "id": uuid::Uuid::now_v7(), "type": "user.email_verified.v1",
+            "occurred_at": "2026-11-27T10:00:00Z", "producer": "auth",
+            "payload": {"user_id": uuid::Uuid::now_v7(), "verified_at": "2026-11-27T10:00:00Z", "added_later": 1},
+            "also_added_later": true
+        });
+        let envelope = Envelope::from_bytes(json.to_string().as_bytes()).unwrap();
+
+        assert_eq!(envelope.correlation_id, None);
+        assert!(envelope.decode::<UserEmailVerified>().is_ok());
+        assert!(envelope.decode::<UserRegistered>().is_err());
+    }
+
+    #[test]
+    fn an_envelope_round_trips_with_its_type_as_routing_key() {
+        let event = EmailRequested {
+            to: "a@example.com".into(),
+            template: "verify_email".into(),
+            locale: "en".into(),
+            vars: serde_json::Map::new(),
+        };
+        let envelope = Envelope::new("auth", Some("req-1"), &event);
+
+        let back = Envelope::from_bytes(&envelope.to_bytes()).unwrap();
+
+        assert_eq!(back, envelope);
+        assert_eq!(back.event_type, "email.requested.v1");
+        assert_eq!(back.decode::<EmailRequested>().unwrap(), event);
+        assert_eq!(envelope.id.get_version_num(), 7);
+    }
+}

@@ -1,0 +1,135 @@
+//! An isolated slice of the shared local RabbitMQ for one test.
+
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicGetOptions, ExchangeDeleteOptions,
+    QueueDeleteOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{Connection, message::BasicGetMessage};
+
+use crate::events::{BrokerConfig, ServiceTopology};
+
+/// Broker settings with names no other test uses, and clean-up of what they created.
+#[derive(Debug)]
+pub struct TestBroker {
+    /// The settings to give relays and consumers.
+    pub config: BrokerConfig,
+    connection: Connection,
+}
+
+impl TestBroker {
+    /// Settings under a fresh `test.<uuid>` prefix, and a connection for the test's own checks.
+    ///
+    /// # Panics
+    ///
+    /// If the local broker cannot be reached.
+    pub async fn new() -> Self {
+        super::telemetry_for_tests();
+        let prefix = format!("test.{}", uuid::Uuid::now_v7().simple());
+        let config = BrokerConfig::isolated(&prefix);
+        let connection = config
+            .connect("test")
+            .await
+            .expect("the local RabbitMQ answers (run scripts/deps.sh)");
+        Self { config, connection }
+    }
+
+    /// The test's own connection.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// Declares a plain queue bound to `keys` on the events exchange and returns a stream of
+    /// the message ids that arrive on it (an observer beside the services' queues).
+    ///
+    /// # Panics
+    ///
+    /// On broker errors.
+    pub async fn observe(
+        &self,
+        name: &str,
+        keys: &[&str],
+    ) -> tokio::sync::mpsc::UnboundedReceiver<String> {
+        let topology = ServiceTopology::with_bindings(
+            &self.config,
+            name,
+            keys.iter().map(|k| (*k).to_owned()).collect(),
+        );
+        topology
+            .declare(&self.connection)
+            .await
+            .expect("the observer queue declares");
+        let channel = self
+            .connection
+            .create_channel()
+            .await
+            .expect("a channel opens");
+        let mut consumer = channel
+            .basic_consume(
+                topology.queue.as_str().into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .expect("the observer consumes");
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let _channel = channel;
+            while let Some(Ok(delivery)) = consumer.next().await {
+                let id = delivery
+                    .properties
+                    .message_id()
+                    .as_ref()
+                    .map(|id| id.as_str().to_owned())
+                    .unwrap_or_default();
+                let _ = delivery.ack(BasicAckOptions::default()).await;
+                if sender.send(id).is_err() {
+                    break;
+                }
+            }
+        });
+        receiver
+    }
+
+    /// Takes one message from `queue`, if any (acknowledged).
+    ///
+    /// # Panics
+    ///
+    /// On broker errors.
+    pub async fn get(&self, queue: &str) -> Option<BasicGetMessage> {
+        let channel = self
+            .connection
+            .create_channel()
+            .await
+            .expect("a channel opens");
+        let message = channel
+            .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+            .await
+            .expect("basic.get works");
+        let _ = channel.close(200, "done".into()).await;
+        message
+    }
+
+    /// Deletes the queues of `services` and the test's exchanges.
+    pub async fn cleanup(&self, services: &[&str]) {
+        let Ok(channel) = self.connection.create_channel().await else {
+            return;
+        };
+        for service in services {
+            let topology = ServiceTopology::with_bindings(&self.config, service, Vec::new());
+            for queue in topology.queue_names() {
+                let _ = channel
+                    .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                    .await;
+            }
+        }
+        for exchange in [&self.config.exchange, &self.config.dead_letter_exchange] {
+            let _ = channel
+                .exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default())
+                .await;
+        }
+        let _ = channel.close(200, "done".into()).await;
+    }
+}

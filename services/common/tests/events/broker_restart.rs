@@ -1,0 +1,66 @@
+//! A broker restart in the middle of a stream: nothing lost, nothing applied twice, and the
+//! relay and consumer recover on their own.
+//!
+//! This test stops and starts the local RabbitMQ application, so scripts/test.sh runs it alone,
+//! after every other test (its name starts with `broker_restart`).
+
+use std::process::Command;
+use std::time::Duration;
+
+use mercato_common::testing::eventually;
+
+use crate::support::Harness;
+
+fn rabbitmqctl(args: &[&str]) {
+    let program = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_owned());
+    let status = Command::new(&program)
+        .args(args)
+        .status()
+        .unwrap_or_else(|err| panic!("{program} runs: {err}"));
+    assert!(status.success(), "{program} {args:?} failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_restart_mid_stream_applies_every_event_exactly_once() {
+    let mut harness = Harness::new().await;
+    harness.start_consumer().await;
+    harness.start_relay(&harness.shutdown.clone());
+    let status = harness.consumer_status.clone().unwrap();
+
+    let mut written = 0;
+    for batch in 0..20 {
+        for _ in 0..50 {
+            harness.change_thing(true).await;
+            written += 1;
+        }
+        if batch == 6 {
+            rabbitmqctl(&["stop_app"]);
+            eventually("the consumer to notice", Duration::from_secs(30), || {
+                let status = status.clone();
+                async move { (!status.is_connected()).then_some(()) }
+            })
+            .await;
+        }
+        if batch == 9 {
+            rabbitmqctl(&["start_app"]);
+            rabbitmqctl(&["await_startup"]);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(written, 1000);
+
+    harness
+        .wait_for_effects(1000, Duration::from_secs(120))
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    assert_eq!(harness.effect_counts().await, (1000, 1000));
+    assert!(status.is_connected(), "the consumer reconnected by itself");
+    eventually(
+        "the relay to drain the outbox",
+        Duration::from_secs(30),
+        || async { (harness.unsent().await == 0).then_some(()) },
+    )
+    .await;
+    harness.finish(&[]).await;
+}

@@ -1,0 +1,272 @@
+//! The consumer: one effect per event, retries, dead letters, malformed input, verify mode.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use lapin::types::AMQPValue;
+use mercato_common::events::catalog::UserEmailVerified;
+use mercato_common::events::publisher::{DEATH_REASON_HEADER, OutgoingMessage, Publisher};
+use mercato_common::events::{Consumer, Envelope, TopologyMode};
+use mercato_common::testing::eventually;
+use uuid::Uuid;
+
+use crate::support::{EVENT, Harness, SERVICE};
+
+fn event() -> Envelope {
+    Envelope::new(
+        "test",
+        None,
+        &UserEmailVerified {
+            user_id: Uuid::now_v7(),
+            verified_at: Utc::now(),
+        },
+    )
+}
+
+async fn publish(harness: &Harness, envelope: &Envelope) {
+    let publisher = Publisher::open(harness.broker.connection()).await.unwrap();
+    let message = OutgoingMessage::new(envelope.id, EVENT, None, envelope.to_bytes());
+    publisher
+        .publish_one(&harness.broker.config.exchange, EVENT, &message)
+        .await
+        .unwrap();
+}
+
+async fn dead_letter_reason(harness: &Harness) -> String {
+    let queue = harness.topology().dead_letter_queue;
+    let message = eventually("a dead letter", Duration::from_secs(20), || async {
+        harness.broker.get(&queue).await
+    })
+    .await;
+    let headers = message
+        .delivery
+        .properties
+        .headers()
+        .clone()
+        .unwrap_or_default();
+    match headers.inner().get(DEATH_REASON_HEADER) {
+        Some(AMQPValue::LongString(reason)) => reason.to_string(),
+        other => panic!("no death reason header: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_same_event_delivered_twice_has_one_effect() {
+    let mut harness = Harness::new().await;
+    harness.start_consumer().await;
+    let envelope = event();
+
+    publish(&harness, &envelope).await;
+    publish(&harness, &envelope).await;
+    eventually(
+        "both deliveries handled",
+        Duration::from_secs(10),
+        || async {
+            (harness
+                .handler
+                .attempts
+                .lock()
+                .unwrap()
+                .get(&envelope.id)
+                .copied()
+                == Some(2))
+            .then_some(())
+        },
+    )
+    .await;
+
+    assert_eq!(harness.effects_of(envelope.id).await, 1);
+    harness.finish(&[]).await;
+}
+
+#[tokio::test]
+async fn a_handler_that_fails_twice_then_succeeds_is_applied_once() {
+    let mut harness = Harness::new().await;
+    harness.start_consumer().await;
+    let envelope = event();
+    harness
+        .handler
+        .faults
+        .lock()
+        .unwrap()
+        .fail_times
+        .insert(envelope.id, 2);
+
+    publish(&harness, &envelope).await;
+    harness.wait_for_effects(1, Duration::from_secs(20)).await;
+
+    assert_eq!(harness.effects_of(envelope.id).await, 1);
+    assert_eq!(harness.handler.attempts.lock().unwrap()[&envelope.id], 3);
+    assert!(
+        harness
+            .broker
+            .get(&harness.topology().dead_letter_queue)
+            .await
+            .is_none()
+    );
+    harness.finish(&[]).await;
+}
+
+#[tokio::test]
+async fn a_handler_that_always_fails_ends_in_the_dead_letter_queue_with_its_reason() {
+    let mut harness = Harness::new().await;
+    harness.start_consumer().await;
+    let envelope = event();
+    harness
+        .handler
+        .faults
+        .lock()
+        .unwrap()
+        .always_fail
+        .push(envelope.id);
+
+    publish(&harness, &envelope).await;
+    let reason = dead_letter_reason(&harness).await;
+
+    assert!(reason.contains("gave up after 5 attempts"), "{reason}");
+    assert!(reason.contains("always fails"), "{reason}");
+    assert_eq!(harness.handler.attempts.lock().unwrap()[&envelope.id], 5);
+    assert_eq!(harness.effects_of(envelope.id).await, 0);
+    harness.finish(&[]).await;
+}
+
+#[tokio::test]
+async fn a_rejected_event_goes_to_the_dead_letter_queue_without_retries() {
+    let mut harness = Harness::new().await;
+    harness.start_consumer().await;
+    let envelope = event();
+    harness
+        .handler
+        .faults
+        .lock()
+        .unwrap()
+        .reject
+        .push(envelope.id);
+
+    publish(&harness, &envelope).await;
+    let reason = dead_letter_reason(&harness).await;
+
+    assert!(reason.contains("payload violates the contract"), "{reason}");
+    assert_eq!(harness.handler.attempts.lock().unwrap()[&envelope.id], 1);
+    harness.finish(&[]).await;
+}
+
+#[tokio::test]
+async fn a_malformed_message_goes_to_the_dead_letter_queue_and_the_consumer_keeps_going() {
+    let mut harness = Harness::new().await;
+    harness.start_consumer().await;
+    let publisher = Publisher::open(harness.broker.connection()).await.unwrap();
+    let garbage = OutgoingMessage::new(Uuid::now_v7(), EVENT, None, b"{not json".to_vec());
+    publisher
+        .publish_one(&harness.broker.config.exchange, EVENT, &garbage)
+        .await
+        .unwrap();
+
+    let reason = dead_letter_reason(&harness).await;
+    let good = event();
+    publish(&harness, &good).await;
+    harness.wait_for_effects(1, Duration::from_secs(10)).await;
+
+    assert!(reason.starts_with("undecodable"), "{reason}");
+    assert_eq!(harness.effects_of(good.id).await, 1);
+    harness.finish(&[]).await;
+}
+
+#[tokio::test]
+async fn verify_mode_refuses_to_start_when_the_queue_is_missing_and_accepts_a_declared_one() {
+    let harness = Harness::new().await;
+    let mut config = harness.broker.config.clone();
+    config.topology = TopologyMode::Verify;
+
+    let missing = Consumer::with_topology(
+        SERVICE,
+        config.clone(),
+        harness.topology(),
+        harness.handler.clone(),
+    );
+    let error = missing.prepare().await.unwrap_err().to_string();
+    assert!(
+        error.contains(&harness.broker.config.exchange)
+            || error.contains(&harness.topology().queue),
+        "{error}"
+    );
+
+    harness
+        .topology()
+        .declare(harness.broker.connection())
+        .await
+        .unwrap();
+    let present =
+        Consumer::with_topology(SERVICE, config, harness.topology(), harness.handler.clone());
+    present.prepare().await.unwrap();
+    harness.finish(&[]).await;
+}
+
+fn dlq_tool(harness: &Harness, args: &[&str]) -> String {
+    let config = &harness.broker.config;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mercato-dlq"))
+        .args([
+            "--exchange",
+            &config.exchange,
+            "--dead-letter-exchange",
+            &config.dead_letter_exchange,
+        ])
+        .args(["--queue-prefix", &config.queue_prefix])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "mercato-dlq {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_dead_letter_can_be_listed_shown_and_replayed_with_mercato_dlq() {
+    let mut harness = Harness::new().await;
+    harness.start_consumer().await;
+    let envelope = event();
+    harness
+        .handler
+        .faults
+        .lock()
+        .unwrap()
+        .reject
+        .push(envelope.id);
+    publish(&harness, &envelope).await;
+    eventually(
+        "the event to be dead-lettered",
+        Duration::from_secs(10),
+        || async {
+            dlq_tool(&harness, &["list", SERVICE])
+                .contains(&envelope.id.to_string())
+                .then_some(())
+        },
+    )
+    .await;
+
+    let listed = dlq_tool(&harness, &["list", SERVICE]);
+    let shown = dlq_tool(&harness, &["show", SERVICE, &envelope.id.to_string()]);
+    harness.handler.faults.lock().unwrap().reject.clear();
+    let replayed = dlq_tool(&harness, &["replay", SERVICE, &envelope.id.to_string()]);
+    harness.wait_for_effects(1, Duration::from_secs(10)).await;
+
+    assert!(
+        listed.contains("rejected: payload violates the contract"),
+        "{listed}"
+    );
+    assert!(listed.contains("1 dead letter(s) shown"), "{listed}");
+    assert!(
+        shown.contains(EVENT) && shown.contains("\"payload\""),
+        "{shown}"
+    );
+    assert!(
+        replayed.contains("1 dead letter(s) moved back"),
+        "{replayed}"
+    );
+    assert_eq!(harness.effects_of(envelope.id).await, 1);
+    assert!(dlq_tool(&harness, &["list", SERVICE]).contains("0 dead letter(s) shown"));
+    harness.finish(&[]).await;
+}

@@ -1,0 +1,157 @@
+//! PostgreSQL outbox and relay: commit together, survive relay crashes, never double-publish.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use mercato_common::events::OutboxStore;
+use mercato_common::events::postgres::PgOutbox;
+use mercato_common::server::Shutdown;
+use tokio::time::timeout;
+
+use crate::support::{EVENT, Harness};
+
+#[tokio::test]
+async fn a_committed_change_publishes_its_event_and_a_rolled_back_one_publishes_nothing() {
+    let mut harness = Harness::new().await;
+    harness.start_consumer().await;
+    harness.start_relay(&harness.shutdown.clone());
+
+    let rolled_back = harness.change_thing(false).await;
+    let committed = harness.change_thing(true).await;
+    harness.wait_for_effects(1, Duration::from_secs(20)).await;
+    // Anything published after the committed event would have arrived with it by now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    assert_eq!(harness.effects_of(committed).await, 1);
+    assert_eq!(harness.effects_of(rolled_back).await, 0);
+    let things: i64 = sqlx::query_scalar("SELECT count(*) FROM things")
+        .fetch_one(&harness.db.pool)
+        .await
+        .unwrap();
+    let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM mercato_outbox")
+        .fetch_one(&harness.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        (things, outbox),
+        (1, 1),
+        "the rolled-back change left neither state nor event"
+    );
+    assert_eq!(harness.unsent().await, 0);
+    harness.finish(&[]).await;
+}
+
+#[tokio::test]
+async fn events_committed_while_no_relay_runs_are_delivered_when_one_starts() {
+    let mut harness = Harness::new().await;
+    harness.start_consumer().await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        ids.push(harness.change_thing(true).await);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        harness.effect_counts().await,
+        (0, 0),
+        "nothing is published without a relay"
+    );
+
+    harness.start_relay(&harness.shutdown.clone());
+    harness.wait_for_effects(20, Duration::from_secs(20)).await;
+
+    for id in ids {
+        assert_eq!(harness.effects_of(id).await, 1);
+    }
+    harness.finish(&[]).await;
+}
+
+#[tokio::test]
+async fn killing_the_relay_mid_stream_loses_nothing_and_applies_nothing_twice() {
+    let mut harness = Harness::new().await;
+    harness.start_consumer().await;
+    for _ in 0..300 {
+        harness.change_thing(true).await;
+    }
+
+    // Kill the relay abruptly (as a crashed process would stop) while it works through the
+    // backlog, possibly between a publish and its mark.
+    let first = harness.start_relay(&Shutdown::new());
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    first.abort();
+    let _ = first.await;
+    let unsent_after_kill = harness.unsent().await;
+
+    harness.start_relay(&harness.shutdown.clone());
+    harness.wait_for_effects(300, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let (effects, distinct) = harness.effect_counts().await;
+    assert_eq!(
+        (effects, distinct),
+        (300, 300),
+        "{unsent_after_kill} rows were unsent when the relay died"
+    );
+    assert_eq!(harness.unsent().await, 0);
+    harness.finish(&[]).await;
+}
+
+#[tokio::test]
+async fn two_relays_on_one_outbox_publish_each_event_once() {
+    let harness = Harness::new().await;
+    let mut observed = harness.broker.observe("observer", &[EVENT]).await;
+    for _ in 0..400 {
+        harness.change_thing(true).await;
+    }
+
+    harness.start_relay(&harness.shutdown.clone());
+    harness.start_relay(&harness.shutdown.clone());
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    while seen.len() < 400 {
+        let id = timeout(Duration::from_secs(20), observed.recv())
+            .await
+            .expect("events keep arriving")
+            .unwrap();
+        *seen.entry(id).or_default() += 1;
+    }
+    // Give a duplicate time to show up.
+    while let Ok(Some(id)) = timeout(Duration::from_millis(500), observed.recv()).await {
+        *seen.entry(id).or_default() += 1;
+    }
+
+    let duplicates: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        duplicates.is_empty(),
+        "published more than once: {duplicates:?}"
+    );
+    assert_eq!(harness.unsent().await, 0);
+    harness.finish(&["observer"]).await;
+}
+
+#[tokio::test]
+async fn sent_rows_are_purged_after_the_retention_and_pending_rows_are_measured() {
+    let harness = Harness::new().await;
+    let outbox = PgOutbox::new(harness.db.pool.clone());
+    for _ in 0..3 {
+        harness.change_thing(true).await;
+    }
+    let (pending, oldest) = outbox.pending().await.unwrap();
+    assert_eq!(pending, 3);
+    assert!(oldest.is_some());
+
+    let (claim, messages) = outbox.claim(2).await.unwrap();
+    let sent: Vec<_> = messages.iter().map(|m| m.id).collect();
+    outbox.complete(claim, &sent).await.unwrap();
+
+    assert_eq!(
+        outbox.purge_sent(Duration::from_secs(3600)).await.unwrap(),
+        0,
+        "recent rows stay"
+    );
+    assert_eq!(outbox.purge_sent(Duration::ZERO).await.unwrap(), 2);
+    assert_eq!(
+        outbox.pending().await.unwrap().0,
+        1,
+        "unsent rows are never purged"
+    );
+    harness.finish(&[]).await;
+}
