@@ -2,12 +2,17 @@
 """An SMTP sink for local runs and tests: accepts every message and stores it as a file.
 
 Each accepted message becomes `<dir>/<unix-nanos>-<uuid>.eml` holding the raw message, with the
-envelope recipients in an `X-Sink-Rcpt-To` header, so tests read back exactly what was sent.
+envelope recipients in an `X-Sink-Rcpt-To` header, and `<same name>.json` with the decoded parts
+(`rcpt_to`, `from`, `to`, `subject`, `message_id`, `text`, `html`), so tests read back exactly
+what was sent.
 `--reject-rcpt-suffix` makes it answer 550 for recipients ending with that suffix (a permanent
 rejection); `--tempfail-rcpt-suffix` answers 451 (a temporary one).
 """
 import argparse
 import asyncio
+import email
+import email.policy
+import json
 import os
 import time
 import uuid
@@ -30,14 +35,37 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        name = f"{time.time_ns()}-{uuid.uuid4()}.eml"
+        name = f"{time.time_ns()}-{uuid.uuid4()}"
         header = f"X-Sink-Rcpt-To: {', '.join(envelope.rcpt_tos)}\r\n".encode()
+        self.write(name + ".eml", header + envelope.original_content)
+        self.write(name + ".json", json.dumps(decode(envelope)).encode())
+        return "250 Message accepted for delivery"
+
+    def write(self, name, content):
         temporary = os.path.join(self.directory, "." + name)
         with open(temporary, "wb") as out:
-            out.write(header + envelope.original_content)
+            out.write(content)
         # Rename so readers never see a half-written file.
         os.replace(temporary, os.path.join(self.directory, name))
-        return "250 Message accepted for delivery"
+
+
+def decode(envelope):
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    parts = {"text": None, "html": None}
+    for part in message.walk():
+        kind = part.get_content_type()
+        if kind == "text/plain" and parts["text"] is None:
+            parts["text"] = part.get_content()
+        elif kind == "text/html" and parts["html"] is None:
+            parts["html"] = part.get_content()
+    return {
+        "rcpt_to": envelope.rcpt_tos,
+        "from": str(message.get("From", "")),
+        "to": str(message.get("To", "")),
+        "subject": str(message.get("Subject", "")),
+        "message_id": str(message.get("Message-ID", "")),
+        **parts,
+    }
 
 
 def main():

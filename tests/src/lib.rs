@@ -1,23 +1,77 @@
 //! Starts the whole platform in one process for end-to-end tests.
 //!
 //! [`Platform::start`] runs the gateway with a fresh signing key, fetches its published JWKS
-//! over HTTP, and starts every service with that JWKS, each on its own port 0: the same key
-//! plumbing as a real deployment, with nothing shared between two tests.
+//! over HTTP, and starts every service with that JWKS, each on its own port 0, with its own
+//! exchange and queues on the local broker and its own SMTP sink: the same key plumbing and
+//! event bus as a real deployment, with nothing shared between two tests.
+
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use mercato_common::config::{CommonConfig, TokenSigningConfig, TokenVerifyConfig};
+use mercato_common::server::{HttpServer, Shutdown};
 use mercato_common::service::ServiceConfig;
-use mercato_common::testing::{SpawnedServer, TestKeys};
+use mercato_common::testing::{TestBroker, TestKeys, TestSmtpSink};
 use secrecy::ExposeSecret;
+
+/// One running component.
+#[derive(Debug)]
+pub struct Component {
+    /// Its name (`gateway`, `auth`, ...).
+    pub name: &'static str,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    shutdown: Shutdown,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Component {
+    /// `http://<addr><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    async fn serve(name: &'static str, server: HttpServer) -> Self {
+        mercato_common::telemetry::init_for_tests();
+        let shutdown = Shutdown::new();
+        let bound = server
+            .with_shutdown(shutdown.clone())
+            .bind()
+            .await
+            .expect("the component binds");
+        let addr = bound.local_addr();
+        Self {
+            name,
+            addr,
+            shutdown,
+            handle: tokio::spawn(bound.run()),
+        }
+    }
+
+    async fn stop(self) {
+        self.shutdown.trigger();
+        let stopped = tokio::time::timeout(Duration::from_secs(30), self.handle).await;
+        assert!(
+            matches!(stopped, Ok(Ok(Ok(())))),
+            "{} stops cleanly: {stopped:?}",
+            self.name
+        );
+    }
+}
 
 /// Every running component of one test.
 #[derive(Debug)]
 pub struct Platform {
     /// The keys the gateway signs with, to mint tokens as it would.
     pub keys: TestKeys,
+    /// The test's slice of the broker.
+    pub broker: TestBroker,
+    /// The SMTP server the notifications service sends to.
+    pub mail: TestSmtpSink,
     /// The gateway.
-    pub gateway: SpawnedServer,
-    /// The services, by name.
-    pub services: Vec<(&'static str, SpawnedServer)>,
+    pub gateway: Component,
+    /// The services.
+    pub services: Vec<Component>,
 }
 
 impl Platform {
@@ -28,6 +82,8 @@ impl Platform {
     /// If a component fails to start.
     pub async fn start() -> Self {
         let keys = TestKeys::new();
+        let broker = TestBroker::new().await;
+        let mail = TestSmtpSink::start().await;
         let gateway_config = mercato_gateway::Config {
             http: CommonConfig::for_tests(),
             signing: TokenSigningConfig {
@@ -43,7 +99,8 @@ impl Platform {
             },
             extra_jwks_file: None,
         };
-        let gateway = SpawnedServer::start(
+        let gateway = Component::serve(
+            "gateway",
             mercato_gateway::server(&gateway_config).expect("the gateway starts"),
         )
         .await;
@@ -62,41 +119,56 @@ impl Platform {
             },
         };
 
-        let mut services = Vec::new();
         let auth = mercato_auth::Config {
             service: service.clone(),
         };
-        services.push((
-            mercato_auth::NAME,
-            SpawnedServer::start(mercato_auth::server(&auth).expect("auth starts")).await,
-        ));
         let users = mercato_users::Config {
             service: service.clone(),
         };
-        services.push((
-            mercato_users::NAME,
-            SpawnedServer::start(mercato_users::server(&users).expect("users starts")).await,
-        ));
-        let notifications = mercato_notifications::Config { service };
-        services.push((
-            mercato_notifications::NAME,
-            SpawnedServer::start(
-                mercato_notifications::server(&notifications).expect("notifications starts"),
+        let mut services = vec![
+            Component::serve(
+                mercato_auth::NAME,
+                mercato_auth::server(&auth).expect("auth starts"),
             )
             .await,
-        ));
+            Component::serve(
+                mercato_users::NAME,
+                mercato_users::server(&users).expect("users starts"),
+            )
+            .await,
+        ];
+        let notifications = mercato_notifications::Config {
+            service,
+            broker: broker.config.clone(),
+            smtp: mercato_notifications::mailer::SmtpConfig::local(mail.port),
+            redis_url: "redis://127.0.0.1:6379".into(),
+            redis_prefix: format!("{}:", broker.config.queue_prefix),
+        };
+        let shutdown = Shutdown::new();
+        let app = mercato_notifications::App::start(&notifications, shutdown.clone())
+            .await
+            .expect("notifications starts");
+        services.push(Component {
+            name: mercato_notifications::NAME,
+            addr: app.local_addr(),
+            shutdown,
+            handle: tokio::spawn(app.run()),
+        });
         Self {
             keys,
+            broker,
+            mail,
             gateway,
             services,
         }
     }
 
-    /// Stops every component gracefully.
+    /// Stops every component gracefully and removes the test's queues.
     pub async fn stop(self) {
-        for (_, service) in self.services {
+        for service in self.services {
             service.stop().await;
         }
         self.gateway.stop().await;
+        self.broker.cleanup(&[mercato_notifications::NAME]).await;
     }
 }

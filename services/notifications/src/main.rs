@@ -1,11 +1,15 @@
-//! The `notifications` binary: parses its configuration, starts logging and serves until SIGTERM.
+//! The `notifications` binary: parses its configuration, starts logging, and runs until SIGTERM.
 
 use clap::Parser;
-use mercato_notifications::Config;
+use mercato_common::server::Shutdown;
+use mercato_notifications::{App, Config};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     mercato_common::telemetry::init(mercato_notifications::NAME, config.service.http.log_format)?;
-    mercato_common::service::run(mercato_notifications::server(&config)?).await
+    App::start(&config, Shutdown::on_signals()?)
+        .await?
+        .run()
+        .await
 }

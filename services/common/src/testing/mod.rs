@@ -181,11 +181,13 @@ impl SpawnedServer {
 
 #[cfg(feature = "events")]
 mod broker;
+mod smtp;
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "mongodb"))]
 mod stores;
 
 #[cfg(feature = "events")]
 pub use broker::TestBroker;
+pub use smtp::{SinkEmail, TestSmtpSink};
 #[cfg(feature = "mongodb")]
 pub use stores::TestMongo;
 #[cfg(feature = "mysql")]

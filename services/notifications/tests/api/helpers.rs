@@ -1,0 +1,119 @@
+//! Spawns the real service with its own queue, Redis prefix and SMTP sink.
+
+use std::time::Duration;
+
+use lapin::types::AMQPValue;
+use mercato_common::config::{CommonConfig, TokenVerifyConfig};
+use mercato_common::events::catalog::EmailRequested;
+use mercato_common::events::publisher::{DEATH_REASON_HEADER, OutgoingMessage, Publisher};
+use mercato_common::events::{Envelope, Event, ServiceTopology};
+use mercato_common::server::Shutdown;
+use mercato_common::service::ServiceConfig;
+use mercato_common::testing::{TestBroker, TestKeys, TestSmtpSink, eventually};
+use mercato_notifications::mailer::SmtpConfig;
+use mercato_notifications::{App, Config, NAME};
+use serde_json::Value;
+
+pub struct TestApp {
+    pub broker: TestBroker,
+    pub addr: std::net::SocketAddr,
+    shutdown: Shutdown,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+pub async fn spawn_app(smtp_port: u16, max_attempts: u32) -> TestApp {
+    let broker = TestBroker::new().await;
+    let mut broker_config = broker.config.clone();
+    broker_config.max_attempts = max_attempts;
+    broker_config.retry_delays_ms = vec![150, 300];
+    let config = Config {
+        service: ServiceConfig {
+            http: CommonConfig::for_tests(),
+            tokens: TokenVerifyConfig {
+                token_jwks_file: None,
+                token_jwks: Some(TestKeys::new().jwks_json()),
+            },
+        },
+        broker: broker_config,
+        smtp: SmtpConfig::local(smtp_port),
+        redis_url: "redis://127.0.0.1:6379".into(),
+        redis_prefix: format!("{}:", broker.config.queue_prefix),
+    };
+    let shutdown = Shutdown::new();
+    let app = App::start(&config, shutdown.clone()).await.unwrap();
+    let addr = app.local_addr();
+    let handle = tokio::spawn(app.run());
+    TestApp {
+        broker,
+        addr,
+        shutdown,
+        handle,
+    }
+}
+
+impl TestApp {
+    pub fn topology(&self) -> ServiceTopology {
+        ServiceTopology::new(&self.broker.config, NAME)
+    }
+
+    /// Publishes an `email.requested.v1` envelope as a producer's relay would.
+    pub async fn publish(&self, envelope: &Envelope) {
+        let publisher = Publisher::open(self.broker.connection()).await.unwrap();
+        let message =
+            OutgoingMessage::new(envelope.id, EmailRequested::TYPE, None, envelope.to_bytes());
+        publisher
+            .publish_one(&self.broker.config.exchange, EmailRequested::TYPE, &message)
+            .await
+            .unwrap();
+    }
+
+    /// The reason of the next dead letter.
+    pub async fn dead_letter_reason(&self) -> String {
+        let queue = self.topology().dead_letter_queue;
+        let message = eventually("a dead letter", Duration::from_secs(20), || async {
+            self.broker.get(&queue).await
+        })
+        .await;
+        let headers = message
+            .delivery
+            .properties
+            .headers()
+            .clone()
+            .unwrap_or_default();
+        match headers.inner().get(DEATH_REASON_HEADER) {
+            Some(AMQPValue::LongString(reason)) => reason.to_string(),
+            other => panic!("no reason header: {other:?}"),
+        }
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        tokio::time::timeout(Duration::from_secs(20), self.handle)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        self.broker.cleanup(&[NAME]).await;
+    }
+}
+
+/// A request for `template` with `vars`, to `to`.
+pub fn request(to: &str, template: &str, vars: Value) -> Envelope {
+    let request = EmailRequested {
+        to: to.into(),
+        template: template.into(),
+        locale: "en".into(),
+        vars: vars.as_object().cloned().unwrap(),
+    };
+    Envelope::new("auth", Some("req-email"), &request)
+}
+
+pub fn verify_vars() -> Value {
+    mercato_notifications::templates::sample_vars("verify_email").unwrap()
+}
+
+/// Waits a moment and says how many emails the sink holds (for "nothing more arrives").
+pub async fn settled_count(sink: &TestSmtpSink) -> usize {
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    sink.emails().len()
+}
