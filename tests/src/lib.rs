@@ -11,7 +11,7 @@ use std::time::Duration;
 use mercato_common::config::{CommonConfig, TokenSigningConfig, TokenVerifyConfig};
 use mercato_common::server::{HttpServer, Shutdown};
 use mercato_common::service::ServiceConfig;
-use mercato_common::testing::{TestBroker, TestKeys, TestSmtpSink};
+use mercato_common::testing::{TestBroker, TestKeys, TestMongo, TestSmtpSink};
 use secrecy::ExposeSecret;
 
 /// One running component.
@@ -68,6 +68,8 @@ pub struct Platform {
     pub broker: TestBroker,
     /// The SMTP server the notifications service sends to.
     pub mail: TestSmtpSink,
+    /// The users service's database.
+    pub mongo: TestMongo,
     /// The gateway.
     pub gateway: Component,
     /// The services.
@@ -84,6 +86,7 @@ impl Platform {
         let keys = TestKeys::new();
         let broker = TestBroker::new().await;
         let mail = TestSmtpSink::start().await;
+        let mongo = TestMongo::new().await;
         let gateway_config = mercato_gateway::Config {
             http: CommonConfig::for_tests(),
             signing: TokenSigningConfig {
@@ -122,21 +125,29 @@ impl Platform {
         let auth = mercato_auth::Config {
             service: service.clone(),
         };
-        let users = mercato_users::Config {
-            service: service.clone(),
-        };
         let mut services = vec![
             Component::serve(
                 mercato_auth::NAME,
                 mercato_auth::server(&auth).expect("auth starts"),
             )
             .await,
-            Component::serve(
-                mercato_users::NAME,
-                mercato_users::server(&users).expect("users starts"),
-            )
-            .await,
         ];
+        let users = mercato_users::Config {
+            service: service.clone(),
+            broker: broker.config.clone(),
+            mongodb_url: "mongodb://127.0.0.1:27017/?directConnection=true".into(),
+            mongodb_database: mongo.db.name().to_owned(),
+        };
+        let shutdown = Shutdown::new();
+        let app = mercato_users::App::start(&users, shutdown.clone())
+            .await
+            .expect("users starts");
+        services.push(Component {
+            name: mercato_users::NAME,
+            addr: app.local_addr(),
+            shutdown,
+            handle: tokio::spawn(app.run()),
+        });
         let notifications = mercato_notifications::Config {
             service,
             broker: broker.config.clone(),
@@ -158,6 +169,7 @@ impl Platform {
             keys,
             broker,
             mail,
+            mongo,
             gateway,
             services,
         }
@@ -169,6 +181,9 @@ impl Platform {
             service.stop().await;
         }
         self.gateway.stop().await;
-        self.broker.cleanup(&[mercato_notifications::NAME]).await;
+        self.broker
+            .cleanup(&[mercato_notifications::NAME, mercato_users::NAME])
+            .await;
+        self.mongo.drop_database().await;
     }
 }

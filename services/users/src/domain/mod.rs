@@ -1,0 +1,3 @@
+//! The users service's rules, free of HTTP and storage.
+
+pub mod profile;

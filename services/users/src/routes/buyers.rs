@@ -1,0 +1,97 @@
+//! `GET /v1/buyers/me` and `GET /v1/buyers/{username}`.
+
+use axum::extract::{Path, State};
+use mercato_common::error::{ApiError, Json};
+use mercato_common::token::{CurrentUser, MaybeUser};
+use mongodb::bson::doc;
+use serde::Serialize;
+
+use super::{AppState, db};
+use crate::store::{BuyerDoc, counter};
+
+/// A buyer as the API shows it; private fields only to the buyer themself.
+#[derive(Debug, Serialize)]
+pub struct BuyerView {
+    id: String,
+    username: String,
+    country: Option<String>,
+    profile_picture_url: Option<String>,
+    is_seller: bool,
+    registered_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purchased_gigs: Option<Vec<String>>,
+}
+
+async fn view(state: &AppState, buyer: BuyerDoc, private: bool) -> Result<BuyerView, ApiError> {
+    let Some(username) = buyer.username else {
+        // Only the verification event arrived so far: there is no profile to show yet.
+        return Err(ApiError::not_found("no such buyer"));
+    };
+    let is_seller = state
+        .store
+        .sellers()
+        .find_one(doc! {"user_id": &buyer.id})
+        .await
+        .map_err(db)?
+        .is_some();
+    let purchased_gigs = if private {
+        let stats = state.store.stats_of(&buyer.id).await.map_err(db)?;
+        let purchased = stats.get_document("purchased").cloned().unwrap_or_default();
+        let mut gigs: Vec<String> = purchased
+            .keys()
+            .filter(|gig| counter(&purchased, gig) > 0)
+            .cloned()
+            .collect();
+        gigs.sort();
+        Some(gigs)
+    } else {
+        None
+    };
+    Ok(BuyerView {
+        id: buyer.id,
+        username,
+        country: buyer.country,
+        profile_picture_url: buyer.profile_picture_url,
+        is_seller,
+        registered_at: buyer.registered_at,
+        email: buyer.email.filter(|_| private),
+        email_verified: private.then_some(buyer.email_verified),
+        purchased_gigs,
+    })
+}
+
+/// The caller's own buyer profile, with private fields.
+pub async fn me(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+) -> Result<Json<BuyerView>, ApiError> {
+    let buyer = state
+        .store
+        .buyers()
+        .find_one(doc! {"_id": caller.user_id.to_string()})
+        .await
+        .map_err(db)?
+        .ok_or_else(|| ApiError::not_found("no buyer profile yet"))?;
+    Ok(Json(view(&state, buyer, true).await?))
+}
+
+/// A buyer's public profile (private fields too when it is the caller's own).
+pub async fn by_username(
+    State(state): State<AppState>,
+    MaybeUser(caller): MaybeUser,
+    Path(username): Path<String>,
+) -> Result<Json<BuyerView>, ApiError> {
+    let buyer = state
+        .store
+        .buyers()
+        .find_one(doc! {"username_lower": username.to_lowercase()})
+        .await
+        .map_err(db)?
+        .ok_or_else(|| ApiError::not_found("no such buyer"))?;
+    let own = caller.is_some_and(|c| c.user_id.to_string() == buyer.id);
+    Ok(Json(view(&state, buyer, own).await?))
+}
