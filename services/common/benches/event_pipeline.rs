@@ -6,8 +6,9 @@
 //! 1. raw: lapin publishes `n` persistent messages to a quorum queue with publisher confirms,
 //!    256 in flight, as fast as it can (the ceiling for any publisher on this broker).
 //! 2. the pipeline over a backlog of `n` events in a PostgreSQL outbox: the relay alone (until
-//!    every row is confirmed by the broker), the consumer alone (until every event is applied,
-//!    each in its own transaction with its inbox row), then both at once over a fresh backlog
+//!    every row is confirmed by the broker), the consumer alone (until every event is applied:
+//!    the handler takes up to 64 waiting events and claims them in the inbox in one
+//!    transaction), then both at once over a fresh backlog
 //!    (outbox -> relay -> broker -> consumer -> inbox), as a running service does.
 //!
 //! It prints events per second for each and the ratio of the whole pipeline to raw publishing.
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use mercato_common::events::catalog::UserEmailVerified;
-use mercato_common::events::postgres::{PgOutbox, claim_event, ensure_schema, insert_event};
+use mercato_common::events::postgres::{PgOutbox, claim_events, ensure_schema, insert_event};
 use mercato_common::events::publisher::{OutgoingMessage, Publisher};
 use mercato_common::events::{
     Consumer, Envelope, EventHandler, HandlerError, Relay, RelayConfig, ServiceTopology,
@@ -37,15 +38,37 @@ struct CountingHandler {
 
 impl EventHandler for CountingHandler {
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
-        let mut tx = self.pool.begin().await.map_err(HandlerError::retry)?;
-        if claim_event(&mut tx, "bench", envelope)
+        self.handle_batch(std::slice::from_ref(envelope))
             .await
-            .map_err(HandlerError::retry)?
-        {
-            tx.commit().await.map_err(HandlerError::retry)?;
-            self.applied.fetch_add(1, Ordering::SeqCst);
+            .remove(0)
+    }
+
+    fn max_batch(&self) -> usize {
+        64
+    }
+
+    /// Claims every event of the batch in the inbox with one statement and commits once.
+    async fn handle_batch(&self, envelopes: &[Envelope]) -> Vec<Result<(), HandlerError>> {
+        let outcome: Result<u64, sqlx::Error> = async {
+            let mut tx = self.pool.begin().await?;
+            let claimed = claim_events(&mut tx, "bench", envelopes).await?;
+            tx.commit().await?;
+            Ok(claimed.len() as u64)
         }
-        Ok(())
+        .await;
+        match outcome {
+            Ok(claimed) => {
+                self.applied.fetch_add(claimed, Ordering::SeqCst);
+                envelopes.iter().map(|_| Ok(())).collect()
+            }
+            Err(err) => {
+                let reason = err.to_string();
+                envelopes
+                    .iter()
+                    .map(|_| Err(HandlerError::retry(anyhow::anyhow!(reason.clone()))))
+                    .collect()
+            }
+        }
     }
 }
 
@@ -146,7 +169,7 @@ async fn pipeline(broker: &TestBroker, n: u64) -> (f64, f64, f64) {
     let config = &config;
     consumer.prepare().await.expect("topology");
     let relay_config = RelayConfig {
-        batch_size: 256,
+        batch_size: 1024,
         poll_interval: Duration::from_millis(20),
         ..RelayConfig::default()
     };

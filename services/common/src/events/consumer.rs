@@ -7,6 +7,8 @@
 //!   returns it after a growing delay; after the last attempt, or for [`HandlerError::Reject`],
 //!   it goes to the dead-letter queue with the reason in a header. Bytes that are not an
 //!   envelope go to the dead-letter queue at once, and the consumer carries on.
+//! - A handler may take several waiting deliveries at once ([`EventHandler::handle_batch`]) to
+//!   apply them in one transaction; each is still settled on its own.
 //! - Prefetch bounds the work in flight; on shutdown the consumer stops taking deliveries and
 //!   finishes the ones it holds. When the broker goes away it reconnects with backoff, and
 //!   [`ConsumerStatus`] reports not-ready meanwhile.
@@ -16,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicQosOptions};
 use lapin::types::{AMQPValue, FieldTable};
@@ -52,6 +54,29 @@ pub trait EventHandler: Send + Sync + 'static {
     /// Applies `envelope`'s effect and records its id in the inbox, in one transaction;
     /// returns `Ok` also when the id was already recorded (a redelivery).
     fn handle(&self, envelope: &Envelope) -> impl Future<Output = Result<(), HandlerError>> + Send;
+
+    /// How many deliveries already waiting may be handed to [`EventHandler::handle_batch`] at
+    /// once; 1 (the default) hands each to [`EventHandler::handle`] on its own.
+    fn max_batch(&self) -> usize {
+        1
+    }
+
+    /// Applies several events, returning one result per envelope in the same order. Override
+    /// it with [`EventHandler::max_batch`] to apply a batch in one transaction: one commit for
+    /// many events is what lets a consumer keep up with a fast producer. The default handles
+    /// them one by one.
+    fn handle_batch(
+        &self,
+        envelopes: &[Envelope],
+    ) -> impl Future<Output = Vec<Result<(), HandlerError>>> + Send {
+        async move {
+            let mut results = Vec::with_capacity(envelopes.len());
+            for envelope in envelopes {
+                results.push(self.handle(envelope).await);
+            }
+            results
+        }
+    }
 }
 
 /// Whether the consumer is connected, for `/readyz`.
@@ -178,6 +203,23 @@ impl<H: EventHandler> Consumer<H> {
                 Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
                 next = deliveries.next() => match next {
                     Some(Ok(delivery)) => {
+                        // Take whatever else is already waiting, without waiting for more.
+                        let mut batch = vec![delivery];
+                        let mut ended = None;
+                        while batch.len() < self.handler.max_batch() {
+                            match deliveries.next().now_or_never() {
+                                Some(Some(Ok(delivery))) => batch.push(delivery),
+                                Some(Some(Err(err))) => {
+                                    ended = Some(SessionError::Broker(err));
+                                    break;
+                                }
+                                Some(None) => {
+                                    ended = Some(SessionError::Closed);
+                                    break;
+                                }
+                                None => break,
+                            }
+                        }
                         let work = Work {
                             service: self.service,
                             handler: Arc::clone(&self.handler),
@@ -185,7 +227,10 @@ impl<H: EventHandler> Consumer<H> {
                             topology: self.topology.clone(),
                             max_attempts: self.broker.max_attempts,
                         };
-                        in_flight.spawn(work.process(delivery));
+                        in_flight.spawn(work.process(batch));
+                        if let Some(err) = ended {
+                            break Err(err);
+                        }
                     }
                     Some(Err(err)) => break Err(SessionError::Broker(err)),
                     None => break Err(SessionError::Closed),
@@ -226,30 +271,63 @@ struct Work<H> {
 }
 
 impl<H: EventHandler> Work<H> {
-    async fn process(self, delivery: Delivery) {
-        let envelope = match Envelope::from_bytes(&delivery.data) {
-            Ok(envelope) => envelope,
-            Err(err) => {
-                tracing::warn!(service = self.service, error = %err, "undecodable message; dead-lettering");
-                self.dead_letter(&delivery, "undecodable", &format!("undecodable: {err}"), 1)
-                    .await;
-                return;
+    /// Handles a batch of deliveries: undecodable ones go to the dead-letter queue, the rest
+    /// to the handler (one by one, or as a batch when it takes batches), then each is settled.
+    async fn process(self, batch: Vec<Delivery>) {
+        let mut decoded = Vec::with_capacity(batch.len());
+        for delivery in batch {
+            match Envelope::from_bytes(&delivery.data) {
+                Ok(envelope) => decoded.push((delivery, envelope)),
+                Err(err) => {
+                    tracing::warn!(service = self.service, error = %err, "undecodable message; dead-lettering");
+                    self.dead_letter(&delivery, "undecodable", &format!("undecodable: {err}"), 1)
+                        .await;
+                }
             }
-        };
-        let span = tracing::info_span!(
-            "event",
-            event_id = %envelope.id,
-            event_type = %envelope.event_type,
-            correlation_id = envelope.correlation_id.as_deref().unwrap_or("-"),
-        );
-        self.apply(delivery, envelope).instrument(span).await;
+        }
+        if let [(delivery, envelope)] = decoded.as_slice() {
+            let started = Instant::now();
+            let result = self
+                .handler
+                .handle(envelope)
+                .instrument(span_of(envelope))
+                .await;
+            self.settle(delivery, envelope, result, started)
+                .instrument(span_of(envelope))
+                .await;
+            return;
+        }
+        if decoded.is_empty() {
+            return;
+        }
+        let envelopes: Vec<Envelope> = decoded
+            .iter()
+            .map(|(_, envelope)| envelope.clone())
+            .collect();
+        let started = Instant::now();
+        let mut results = self.handler.handle_batch(&envelopes).await.into_iter();
+        for (delivery, envelope) in &decoded {
+            let result = results.next().unwrap_or_else(|| {
+                Err(HandlerError::retry(anyhow::anyhow!(
+                    "the batch handler returned no result for this event"
+                )))
+            });
+            self.settle(delivery, envelope, result, started)
+                .instrument(span_of(envelope))
+                .await;
+        }
     }
 
-    async fn apply(self, delivery: Delivery, envelope: Envelope) {
-        let attempt = attempt_of(&delivery);
+    /// Acknowledges, retries or dead-letters a delivery according to its handler's result.
+    async fn settle(
+        &self,
+        delivery: &Delivery,
+        envelope: &Envelope,
+        result: Result<(), HandlerError>,
+        started: Instant,
+    ) {
+        let attempt = attempt_of(delivery);
         let event_type = envelope.event_type.clone();
-        let started = Instant::now();
-        let result = self.handler.handle(&envelope).await;
         metrics::histogram!("event_handler_duration_seconds", "service" => self.service, "type" => event_type.clone())
             .record(started.elapsed().as_secs_f64());
         match result {
@@ -263,18 +341,18 @@ impl<H: EventHandler> Work<H> {
             }
             Err(HandlerError::Retry(err)) if attempt < self.max_attempts => {
                 tracing::warn!(attempt, error = %format!("{err:#}"), "handler failed; will retry");
-                self.retry(&delivery, &envelope, attempt + 1).await;
+                self.retry(delivery, envelope, attempt + 1).await;
             }
             Err(HandlerError::Retry(err)) => {
                 let reason = format!("gave up after {attempt} attempts: {err:#}");
                 tracing::error!(attempt, %reason, "dead-lettering");
-                self.dead_letter(&delivery, &event_type, &reason, attempt)
+                self.dead_letter(delivery, &event_type, &reason, attempt)
                     .await;
             }
             Err(HandlerError::Reject(reason)) => {
                 tracing::error!(%reason, "event rejected; dead-lettering");
                 self.dead_letter(
-                    &delivery,
+                    delivery,
                     &event_type,
                     &format!("rejected: {reason}"),
                     attempt,
@@ -349,6 +427,16 @@ async fn ack(delivery: &Delivery) {
     if let Err(err) = delivery.ack(BasicAckOptions::default()).await {
         tracing::warn!(error = %err, "ack failed; the event will be redelivered");
     }
+}
+
+/// The log span of one event's handling.
+fn span_of(envelope: &Envelope) -> tracing::Span {
+    tracing::info_span!(
+        "event",
+        event_id = %envelope.id,
+        event_type = %envelope.event_type,
+        correlation_id = envelope.correlation_id.as_deref().unwrap_or("-"),
+    )
 }
 
 /// The handler attempt this delivery is: 1 unless a retry queue returned it.

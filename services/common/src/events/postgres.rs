@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS mercato_outbox (
     id             UUID NOT NULL UNIQUE,
     event_type     TEXT NOT NULL,
     correlation_id TEXT,
-    envelope       JSONB NOT NULL,
+    envelope       JSON NOT NULL,
     created_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
     sent_at        TIMESTAMPTZ
 );
@@ -89,6 +89,33 @@ pub async fn claim_event(
     .await?
     .rows_affected();
     Ok(inserted == 1)
+}
+
+/// Records a batch of consumed events in one statement, in the caller's transaction (for
+/// [`crate::events::EventHandler::handle_batch`]). Returns the ids recorded now; the others
+/// were applied before and must not be applied again.
+///
+/// # Errors
+///
+/// A database error.
+pub async fn claim_events(
+    conn: &mut PgConnection,
+    consumer: &str,
+    envelopes: &[Envelope],
+) -> sqlx::Result<std::collections::HashSet<Uuid>> {
+    let ids: Vec<Uuid> = envelopes.iter().map(|e| e.id).collect();
+    let types: Vec<&str> = envelopes.iter().map(|e| e.event_type.as_str()).collect();
+    let claimed: Vec<Uuid> = sqlx::query_scalar(
+        "INSERT INTO mercato_inbox (consumer, event_id, event_type) \
+         SELECT $1, id, event_type FROM UNNEST($2::uuid[], $3::text[]) AS batch (id, event_type) \
+         ON CONFLICT DO NOTHING RETURNING event_id",
+    )
+    .bind(consumer)
+    .bind(&ids)
+    .bind(&types)
+    .fetch_all(conn)
+    .await?;
+    Ok(claimed.into_iter().collect())
 }
 
 /// The relay's view of a PostgreSQL outbox.

@@ -270,3 +270,101 @@ async fn a_dead_letter_can_be_listed_shown_and_replayed_with_mercato_dlq() {
     assert!(dlq_tool(&harness, &["list", SERVICE]).contains("0 dead letter(s) shown"));
     harness.finish(&[]).await;
 }
+
+/// Applies batches in one transaction, failing its first batch to prove batches are retried.
+#[derive(Clone)]
+struct BatchingHandler {
+    pool: sqlx::PgPool,
+    batch_sizes: std::sync::Arc<std::sync::Mutex<Vec<usize>>>,
+}
+
+impl mercato_common::events::EventHandler for BatchingHandler {
+    async fn handle(
+        &self,
+        envelope: &Envelope,
+    ) -> Result<(), mercato_common::events::HandlerError> {
+        self.handle_batch(std::slice::from_ref(envelope))
+            .await
+            .remove(0)
+    }
+
+    fn max_batch(&self) -> usize {
+        16
+    }
+
+    async fn handle_batch(
+        &self,
+        envelopes: &[Envelope],
+    ) -> Vec<Result<(), mercato_common::events::HandlerError>> {
+        use mercato_common::events::HandlerError;
+        let first = {
+            let mut sizes = self.batch_sizes.lock().unwrap();
+            sizes.push(envelopes.len());
+            sizes.len() == 1
+        };
+        let fail = || {
+            envelopes
+                .iter()
+                .map(|_| Err(HandlerError::retry(anyhow::anyhow!("batch failed"))))
+                .collect()
+        };
+        if first {
+            return fail();
+        }
+        let Ok(mut tx) = self.pool.begin().await else {
+            return fail();
+        };
+        for envelope in envelopes {
+            let claimed = mercato_common::events::postgres::claim_event(&mut tx, SERVICE, envelope)
+                .await
+                .unwrap();
+            if claimed {
+                sqlx::query("INSERT INTO effects (event_id) VALUES ($1)")
+                    .bind(envelope.id)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+        envelopes.iter().map(|_| Ok(())).collect()
+    }
+}
+
+#[tokio::test]
+async fn a_batching_handler_applies_each_event_once_and_a_failed_batch_is_retried() {
+    let harness = Harness::new().await;
+    harness
+        .topology()
+        .declare(harness.broker.connection())
+        .await
+        .unwrap();
+    let envelopes: Vec<Envelope> = (0..60).map(|_| event()).collect();
+    for envelope in &envelopes {
+        publish(&harness, envelope).await;
+    }
+    publish(&harness, &envelopes[0]).await;
+    let handler = BatchingHandler {
+        pool: harness.db.pool.clone(),
+        batch_sizes: std::sync::Arc::default(),
+    };
+
+    let consumer = Consumer::with_topology(
+        SERVICE,
+        harness.broker.config.clone(),
+        harness.topology(),
+        handler.clone(),
+    );
+    tokio::spawn(consumer.run(harness.shutdown.clone()));
+    harness.wait_for_effects(60, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    assert_eq!(harness.effect_counts().await, (60, 60));
+    let sizes = handler.batch_sizes.lock().unwrap().clone();
+    assert!(
+        sizes.iter().any(|n| *n > 1),
+        "waiting deliveries were batched: {sizes:?}"
+    );
+    assert!(sizes.iter().all(|n| *n <= 16), "{sizes:?}");
+    harness.finish(&[]).await;
+}

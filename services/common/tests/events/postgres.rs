@@ -155,3 +155,35 @@ async fn sent_rows_are_purged_after_the_retention_and_pending_rows_are_measured(
     );
     harness.finish(&[]).await;
 }
+
+#[tokio::test]
+async fn a_batch_claim_records_only_the_events_not_applied_before() {
+    use mercato_common::events::postgres::{claim_event, claim_events};
+    let harness = Harness::new().await;
+    let envelopes: Vec<_> = (0..3)
+        .map(|_| {
+            mercato_common::events::Envelope::new(
+                "test",
+                None,
+                &mercato_common::events::catalog::UserEmailVerified {
+                    user_id: uuid::Uuid::now_v7(),
+                    verified_at: chrono::Utc::now(),
+                },
+            )
+        })
+        .collect();
+    let mut tx = harness.db.pool.begin().await.unwrap();
+    assert!(claim_event(&mut tx, "svc", &envelopes[0]).await.unwrap());
+    tx.commit().await.unwrap();
+
+    let mut tx = harness.db.pool.begin().await.unwrap();
+    let claimed = claim_events(&mut tx, "svc", &envelopes).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut again = harness.db.pool.begin().await.unwrap();
+    let none = claim_events(&mut again, "svc", &envelopes).await.unwrap();
+
+    assert_eq!(claimed.len(), 2);
+    assert!(!claimed.contains(&envelopes[0].id));
+    assert!(none.is_empty());
+    harness.finish(&[]).await;
+}
