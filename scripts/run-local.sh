@@ -78,6 +78,9 @@ for entry in "${components[@]}"; do
   TOKEN_SIGNING_KEY_FILE=$dev/keys/dev-1.pem \
   TOKEN_SIGNING_KID=dev-1 \
   TOKEN_JWKS_FILE=$dev/keys/jwks.json \
+  UPSTREAMS=auth=http://127.0.0.1:4002,users=http://127.0.0.1:4003 \
+  COOKIE_SECURE=false \
+  ALLOWED_ORIGINS=http://127.0.0.1:4000,http://localhost:4000 \
     setsid nohup "$bin/$binary" >>"$dev/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$dev/pids/$name"
 done

@@ -1,18 +1,45 @@
-//! The API gateway: the only component clients talk to (ARCHITECTURE.md sections 2 and 3).
+//! The API gateway: the only component clients talk to (ARCHITECTURE.md sections 2, 3 and 10).
 //!
-//! It holds the platform's token signing key. It publishes the matching public keys at
-//! `/.well-known/jwks.json`, which is what services verify internal tokens with.
+//! It serves the public API under `/api/v1`, forwarding each route to the service that owns it
+//! with a freshly minted internal token; turns auth's sign-in answers into sessions (access
+//! token, cookies); enforces rate limits shared through Redis; and publishes its public keys at
+//! `/.well-known/jwks.json` for the services.
+//!
+//! # Layout
+//!
+//! - [`config`]: the settings.
+//! - [`routes`]: the route table.
+//! - [`api`]: the request pipeline.
+//! - [`session`]: identity, cookies, CSRF, session issuing.
+//! - [`proxy`]: upstream clients and header rules.
+//! - [`limits`]: Redis rate limits.
+//! - [`openapi`]: the OpenAPI document.
+
+pub mod api;
+pub mod config;
+pub mod limits;
+pub mod openapi;
+pub mod proxy;
+pub mod routes;
+pub mod session;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
-use mercato_common::config::{CommonConfig, TokenSigningConfig};
+use axum::routing::{any, get};
 use mercato_common::error::Json;
 use mercato_common::server::HttpServer;
-use mercato_common::token::{Jwks, KeySet, SigningKey};
+use mercato_common::token::{Jwks, KeySet, SigningKey, TokenMinter, TokenVerifier};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use config::Config;
+
+use crate::limits::Limiter;
+use crate::proxy::Upstreams;
+use crate::session::Cookies;
 
 /// The gateway's name in logs and metrics.
 pub const NAME: &str = "gateway";
@@ -20,43 +47,57 @@ pub const NAME: &str = "gateway";
 /// The public port of a local run.
 pub const DEFAULT_PORT: u16 = 4000;
 
-/// Runtime configuration; every field is settable by flag or environment variable (`--help`).
-#[derive(Debug, Clone, clap::Parser)]
-#[command(name = NAME, version)]
-pub struct Config {
-    /// HTTP server settings.
-    #[command(flatten)]
-    pub http: CommonConfig,
-    /// The key the gateway signs tokens with.
-    #[command(flatten)]
-    pub signing: TokenSigningConfig,
-    /// A JWKS of further public keys to publish beside the signing key's, e.g. the previous key
-    /// during a rotation, so tokens it signed stay verifiable until they expire.
-    #[arg(long, env = "TOKEN_EXTRA_JWKS_FILE")]
-    pub extra_jwks_file: Option<std::path::PathBuf>,
+/// Rate limits per minute.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Per client IP.
+    pub per_ip: u64,
+    /// Per account on sign-in style routes.
+    pub per_account: u64,
+    /// Largest request body.
+    pub max_body_bytes: usize,
 }
 
 /// What the gateway's handlers share.
 #[derive(Debug, Clone)]
 pub struct AppState {
     jwks: Arc<Jwks>,
-}
-
-impl AppState {
-    /// State publishing the public half of `signing` first, then `extra` keys with other kids.
-    pub fn new(signing: &SigningKey, extra: Jwks) -> Self {
-        let mut keys = vec![signing.public_jwk()];
-        keys.extend(extra.keys.into_iter().filter(|k| k.kid != signing.kid()));
-        Self {
-            jwks: Arc::new(Jwks { keys }),
-        }
-    }
+    minter: TokenMinter,
+    user_verifier: Arc<TokenVerifier>,
+    upstreams: Upstreams,
+    limiter: Limiter,
+    cookies: Cookies,
+    allowed_origins: Arc<Vec<String>>,
+    limits: Limits,
+    trust_forwarded_for: bool,
 }
 
 /// The gateway's routes.
 pub fn router(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(
+            state.allowed_origins.iter().filter_map(|o| o.parse().ok()),
+        ))
+        .allow_credentials(true)
+        .allow_methods([
+            http::Method::GET,
+            http::Method::POST,
+            http::Method::PATCH,
+            http::Method::DELETE,
+        ])
+        .allow_headers([
+            http::header::CONTENT_TYPE,
+            http::header::AUTHORIZATION,
+            http::HeaderName::from_static("idempotency-key"),
+        ]);
     Router::new()
         .route("/.well-known/jwks.json", get(jwks))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { Json(openapi::document()) }),
+        )
+        .route("/api/v1/{*rest}", any(api::handle))
+        .layer(cors)
         .with_state(state)
 }
 
@@ -68,30 +109,63 @@ async fn jwks(State(state): State<AppState>) -> Json<Jwks> {
 ///
 /// # Errors
 ///
-/// Fails when the signing key or the extra JWKS cannot be loaded.
-pub fn server(config: &Config) -> anyhow::Result<HttpServer> {
+/// The signing key or extra JWKS cannot be loaded, or Redis cannot be reached.
+pub async fn server(config: &Config) -> anyhow::Result<HttpServer> {
     let signing = SigningKey::load(
         &config.signing.token_signing_kid,
         config.signing.token_signing_key.as_ref(),
         config.signing.token_signing_key_file.as_deref(),
     )
     .context("failed to load the token signing key (TOKEN_SIGNING_KEY / TOKEN_SIGNING_KEY_FILE)")?;
-    let extra = match &config.extra_jwks_file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("failed to read {}", path.display()))?;
-            // Parse twice on purpose: once to prove every key is a usable Ed25519 key.
-            KeySet::from_jwks_json(&text)
-                .with_context(|| format!("invalid JWKS in {}", path.display()))?;
-            serde_json::from_str(&text)
-                .with_context(|| format!("invalid JWKS in {}", path.display()))?
-        }
-        None => Jwks::default(),
+    let mut jwks = Jwks {
+        keys: vec![signing.public_jwk()],
     };
-    Ok(HttpServer::new(
-        NAME,
-        config.http.clone(),
-        router(AppState::new(&signing, extra)),
-    )
-    .with_default_port(DEFAULT_PORT))
+    if let Some(path) = &config.extra_jwks_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read {}", path.display()))?;
+        // Parsed twice on purpose: the key set proves every key is a usable Ed25519 key.
+        KeySet::from_jwks_json(&text)
+            .with_context(|| format!("invalid JWKS in {}", path.display()))?;
+        let extra: Jwks = serde_json::from_str(&text)
+            .with_context(|| format!("invalid JWKS in {}", path.display()))?;
+        jwks.keys
+            .extend(extra.keys.into_iter().filter(|k| k.kid != signing.kid()));
+    }
+    let user_verifier = TokenVerifier::user(KeySet::from_jwks(&jwks)?);
+    let redis = redis::Client::open(config.redis_url.as_str()).context("REDIS_URL is invalid")?;
+    let redis = redis::aio::ConnectionManager::new(redis)
+        .await
+        .context("cannot reach Redis")?;
+    let limiter = Limiter::new(redis, config.redis_prefix.clone());
+    let state = AppState {
+        jwks: Arc::new(jwks),
+        minter: TokenMinter::new(signing),
+        user_verifier: Arc::new(user_verifier),
+        upstreams: Upstreams::new(
+            config.upstream_map(),
+            config.upstream_max_in_flight,
+            Duration::from_secs(config.upstream_timeout_seconds),
+        ),
+        limiter: limiter.clone(),
+        cookies: Cookies {
+            secure: config.cookie_secure,
+        },
+        allowed_origins: Arc::new(config.allowed_origins.clone()),
+        limits: Limits {
+            per_ip: config.rate_limit_per_ip,
+            per_account: config.rate_limit_per_account,
+            max_body_bytes: config.max_body_bytes,
+        },
+        trust_forwarded_for: config.trust_forwarded_for,
+    };
+    // Clients may not choose the request id, which ends up in every log line and token;
+    // only a trusted proxy in front of the gateway may pass one on.
+    let server = HttpServer::new(NAME, config.http.clone(), router(state))
+        .with_default_port(DEFAULT_PORT)
+        .trust_request_id(config.trust_forwarded_for);
+    server.readiness().add_check("redis", move || {
+        let limiter = limiter.clone();
+        async move { limiter.ping().await.map_err(|err| err.to_string()) }
+    });
+    Ok(server)
 }

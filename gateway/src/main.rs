@@ -8,6 +8,8 @@ use mercato_gateway::Config;
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     mercato_common::telemetry::init(mercato_gateway::NAME, config.http.log_format)?;
-    let server = mercato_gateway::server(&config)?.with_shutdown(Shutdown::on_signals()?);
+    let server = mercato_gateway::server(&config)
+        .await?
+        .with_shutdown(Shutdown::on_signals()?);
     server.bind().await?.run().await
 }

@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use mercato_common::config::{CommonConfig, TokenSigningConfig, TokenVerifyConfig};
+use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::server::{HttpServer, Shutdown};
 use mercato_common::service::ServiceConfig;
 use mercato_common::testing::{TestBroker, TestKeys, TestMongo, TestSmtpSink};
@@ -87,24 +87,22 @@ impl Platform {
         let broker = TestBroker::new().await;
         let mail = TestSmtpSink::start().await;
         let mongo = TestMongo::new().await;
-        let gateway_config = mercato_gateway::Config {
-            http: CommonConfig::for_tests(),
-            signing: TokenSigningConfig {
-                token_signing_key_file: None,
-                token_signing_key: Some(
-                    keys.signing
-                        .to_pkcs8_pem()
-                        .expect("the key encodes")
-                        .expose_secret()
-                        .into(),
-                ),
-                token_signing_kid: keys.signing.kid().to_owned(),
-            },
-            extra_jwks_file: None,
-        };
+        let pem = keys.signing.to_pkcs8_pem().expect("the key encodes");
+        let gateway_config = <mercato_gateway::Config as clap::Parser>::try_parse_from([
+            "gateway".to_owned(),
+            "--listen-addr=127.0.0.1:0".to_owned(),
+            "--shutdown-drain-seconds=0".to_owned(),
+            format!("--token-signing-key={}", pem.expose_secret()),
+            format!("--token-signing-kid={}", keys.signing.kid()),
+            format!("--redis-prefix={}:", broker.config.queue_prefix),
+            "--cookie-secure=false".to_owned(),
+        ])
+        .expect("the gateway settings parse");
         let gateway = Component::serve(
             "gateway",
-            mercato_gateway::server(&gateway_config).expect("the gateway starts"),
+            mercato_gateway::server(&gateway_config)
+                .await
+                .expect("the gateway starts"),
         )
         .await;
         let jwks = reqwest::get(gateway.url("/.well-known/jwks.json"))

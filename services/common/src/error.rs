@@ -53,9 +53,22 @@ pub struct ApiError {
     source: Option<anyhow::Error>,
 }
 
-/// The message every 5xx carries instead of its cause.
+/// The message a 500 carries instead of its cause.
 pub const GENERIC_SERVER_ERROR: &str =
     "something went wrong on our side; quote the request id if you report it";
+
+/// The message a server error carries instead of anything specific: one fixed sentence per
+/// status, so no internal text can ever reach a client.
+pub fn generic_message(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_GATEWAY => {
+            "a service behind the gateway failed; quote the request id if you report it"
+        }
+        StatusCode::SERVICE_UNAVAILABLE => "temporarily unavailable; retry shortly",
+        StatusCode::GATEWAY_TIMEOUT => "a service did not answer in time; retry shortly",
+        _ => GENERIC_SERVER_ERROR,
+    }
+}
 
 impl ApiError {
     /// A client error with an explicit status, stable code and message.
@@ -174,7 +187,7 @@ impl IntoResponse for ApiError {
                 "request failed"
             );
             // Whatever a server error says, the client gets only the generic sentence.
-            Cow::Borrowed(GENERIC_SERVER_ERROR)
+            Cow::Borrowed(generic_message(self.status))
         } else {
             self.message
         };
@@ -318,7 +331,11 @@ mod tests {
         let (status, body) = render(error, "req-3").await;
 
         assert_eq!(status, StatusCode::BAD_GATEWAY);
-        assert_eq!(body["error"]["message"], GENERIC_SERVER_ERROR);
+        assert_eq!(
+            body["error"]["message"],
+            generic_message(StatusCode::BAD_GATEWAY)
+        );
+        assert!(!body.to_string().contains("db-3"));
         assert_eq!(body["error"]["code"], "upstream_failed");
     }
 }

@@ -40,12 +40,18 @@ pub fn is_acceptable_request_id(value: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
-/// Replaces an unacceptable inbound request id before anything reads it.
-pub async fn sanitize_request_id(mut request: Request, next: Next) -> Response {
-    let bad = request
-        .headers()
-        .get(&REQUEST_ID_HEADER)
-        .is_some_and(|v| !v.to_str().is_ok_and(is_acceptable_request_id));
+/// Removes an inbound request id that is not trusted (`trust` false) or not acceptable,
+/// before anything reads it; the request id layer then makes a new one.
+pub async fn sanitize_request_id(
+    axum::extract::State(trust): axum::extract::State<bool>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let bad = !trust
+        || request
+            .headers()
+            .get(&REQUEST_ID_HEADER)
+            .is_some_and(|v| !v.to_str().is_ok_and(is_acceptable_request_id));
     if bad {
         request.headers_mut().remove(&REQUEST_ID_HEADER);
     }

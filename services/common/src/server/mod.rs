@@ -41,6 +41,7 @@ pub struct HttpServer {
     shutdown: Shutdown,
     auth: Option<crate::token::GatewayAuth>,
     default_port: u16,
+    trust_request_id: bool,
 }
 
 impl HttpServer {
@@ -54,6 +55,7 @@ impl HttpServer {
             shutdown: Shutdown::new(),
             auth: None,
             default_port: 0,
+            trust_request_id: true,
         }
     }
 
@@ -69,6 +71,14 @@ impl HttpServer {
     #[must_use]
     pub fn with_default_port(mut self, port: u16) -> Self {
         self.default_port = port;
+        self
+    }
+
+    /// Whether an inbound `x-request-id` is kept (the default, for services behind the gateway)
+    /// or always replaced (the edge, unless a trusted proxy sets it).
+    #[must_use]
+    pub fn trust_request_id(mut self, trust: bool) -> Self {
+        self.trust_request_id = trust;
         self
     }
 
@@ -101,7 +111,12 @@ impl HttpServer {
         // Install the recorder before the first request so no measurement goes to a no-op.
         crate::telemetry::prometheus();
         tracing::info!(component = self.name, address = %local_addr, "listening");
-        let app = wrap(self.router, self.readiness.clone(), self.auth);
+        let app = wrap(
+            self.router,
+            self.readiness.clone(),
+            self.auth,
+            self.trust_request_id,
+        );
         Ok(BoundServer {
             name: self.name,
             listener,
@@ -115,7 +130,12 @@ impl HttpServer {
 }
 
 /// Adds probes, fallbacks and the platform's layers to a component's routes.
-fn wrap(router: Router, readiness: Readiness, auth: Option<crate::token::GatewayAuth>) -> Router {
+fn wrap(
+    router: Router,
+    readiness: Readiness,
+    auth: Option<crate::token::GatewayAuth>,
+    trust_request_id: bool,
+) -> Router {
     let request_id = middleware::REQUEST_ID_HEADER.clone();
     let mut app = router
         .merge(probes::routes(readiness))
@@ -130,7 +150,10 @@ fn wrap(router: Router, readiness: Readiness, auth: Option<crate::token::Gateway
     }
     app.layer(
         ServiceBuilder::new()
-            .layer(axum::middleware::from_fn(middleware::sanitize_request_id))
+            .layer(axum::middleware::from_fn_with_state(
+                trust_request_id,
+                middleware::sanitize_request_id,
+            ))
             .layer(SetRequestIdLayer::new(
                 request_id.clone(),
                 middleware::MakeUuidV7,

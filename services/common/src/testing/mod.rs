@@ -100,6 +100,34 @@ impl TestKeys {
         TokenVerifier::internal(self.key_set(), service)
     }
 
+    /// A user access token that expired a minute ago (beyond any leeway).
+    ///
+    /// # Panics
+    ///
+    /// Never: signing with a valid key does not fail.
+    pub fn expired_user_token(&self, caller: &Caller) -> String {
+        let now = i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        )
+        .unwrap_or(0);
+        let claims = crate::token::Claims {
+            iss: crate::token::ISSUER.to_owned(),
+            aud: crate::token::USER_AUDIENCE.to_owned(),
+            sub: Some(caller.user_id.to_string()),
+            exp: now - 60,
+            iat: now - 960,
+            jti: None,
+            username: Some(caller.username.clone()),
+            email_verified: Some(caller.email_verified),
+        };
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.typ = Some(crate::token::USER_TOKEN_TYPE.to_owned());
+        header.kid = Some(self.signing.kid().to_owned());
+        jsonwebtoken::encode(&header, &claims, self.signing.encoding_key()).expect("signing works")
+    }
+
     /// An internal token for one request to `service`, as the gateway would mint it.
     ///
     /// # Panics

@@ -85,6 +85,7 @@ impl TestSmtpSink {
     ///
     /// If the sink does not start (run scripts/deps.sh to install aiosmtpd).
     pub async fn start_on(port: u16, reject_suffix: Option<&str>) -> Self {
+        super::telemetry_for_tests();
         let dir =
             std::env::temp_dir().join(format!("mercato-mail-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).expect("the mail folder is created");

@@ -160,12 +160,17 @@ async fn every_counter_is_updated_once_even_with_duplicates_and_reordering() {
     }
 
     let expected_ratings = json!({"count": 2, "average": 4.5, "stars": {"one": 0, "two": 0, "three": 0, "four": 1, "five": 1}});
+    let settled = |view: &Value| {
+        view["ratings"] == expected_ratings
+            && view["total_gigs"] == 1
+            && view["ongoing_jobs"] == 1
+            && view["completed_jobs"] == 1
+            && view["cancelled_jobs"] == 1
+            && view["recent_delivery"] == later.to_rfc3339()
+    };
     let view: Value = eventually("all counters", Duration::from_secs(20), || async {
         let (_, view) = app.get(&seller_path, Some(&seller)).await;
-        (view["ratings"] == expected_ratings
-            && view["cancelled_jobs"] == 1
-            && view["completed_jobs"] == 1)
-            .then_some(view)
+        settled(&view).then_some(view)
     })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;

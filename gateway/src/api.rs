@@ -1,0 +1,295 @@
+//! The handler of every `/api/v1/...` request: route, identify, limit, forward, answer.
+//!
+//! 1. match the route table (404 / 405 in the common shape);
+//! 2. count the request against the per-IP limit, and sign-in style routes against the
+//!    per-account limit (429 with `Retry-After`);
+//! 3. identify the caller (bearer or cookie; a bad token is 401), apply CSRF rules to cookie
+//!    sessions, require a caller on signed-in routes;
+//! 4. read the body up to the limit (413), mint an internal token for the owning service with
+//!    the caller and request id, forward with only the headers a client may set;
+//! 5. pass a service's 2xx-4xx answer through; turn anything else into the common shape;
+//!    set or clear session cookies on the session routes.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderValue, StatusCode};
+use http_body_util::{BodyExt, Full};
+use mercato_common::context::current_request_id;
+use mercato_common::error::ApiError;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::limits::Decision;
+use crate::proxy::{ForwardError, forwardable, strip_response_headers};
+use crate::routes::{Access, Match, Route, Session, find};
+use crate::session::{self, Identity, REFRESH_COOKIE};
+
+/// The public API's prefix.
+pub const PREFIX: &str = "/api/v1";
+
+/// Routes whose requests count against the per-account limit, with the body field naming it.
+const ACCOUNT_LIMITED: [(&str, &str); 4] = [
+    ("/auth/signin", "login"),
+    ("/auth/signin/otp", "challenge_id"),
+    ("/auth/password/forgot", "email"),
+    ("/auth/password/reset", "token"),
+];
+
+/// Handles one API request.
+pub async fn handle(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let path = request
+        .uri()
+        .path()
+        .strip_prefix(PREFIX)
+        .unwrap_or_default()
+        .to_owned();
+    let route = match find(request.method(), &path) {
+        Match::Found(route) => route,
+        Match::WrongMethod => {
+            return ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not accept that method",
+            )
+            .into_response();
+        }
+        Match::NotFound => return ApiError::not_found("no such route").into_response(),
+    };
+    let response = match forward(&state, peer, route, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    };
+    let labels = [
+        ("route", route.path.to_owned()),
+        ("service", route.service.to_owned()),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!("gateway_requests_total", &labels).increment(1);
+    metrics::histogram!("gateway_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+fn client_ip(state: &AppState, peer: SocketAddr, headers: &http::HeaderMap) -> IpAddr {
+    if state.trust_forwarded_for {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|ip| ip.trim().parse().ok());
+        if let Some(ip) = forwarded {
+            return ip;
+        }
+    }
+    peer.ip()
+}
+
+fn too_many() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many requests; slow down and retry later",
+    )
+}
+
+async fn forward(
+    state: &AppState,
+    peer: SocketAddr,
+    route: &'static Route,
+    request: Request,
+) -> Result<Response, Response> {
+    let (parts, body) = request.into_parts();
+    let ip = client_ip(state, peer, &parts.headers);
+    if let Decision::Deny(wait) = state
+        .limiter
+        .check("ip", &ip.to_string(), state.limits.per_ip)
+        .await
+    {
+        return Err(with_retry_after(too_many().into_response(), wait));
+    }
+
+    let identity = session::identify(&parts.headers, &state.user_verifier)
+        .map_err(IntoResponse::into_response)?;
+    let refresh_cookie = session::cookie(&parts.headers, REFRESH_COOKIE).map(str::to_owned);
+    let cookie_session = matches!(identity, Identity::Cookie(_))
+        || (route.session != Session::None && refresh_cookie.is_some());
+    if cookie_session && session::is_unsafe(&parts.method) {
+        session::check_origin(&parts.headers, &state.allowed_origins)
+            .map_err(IntoResponse::into_response)?;
+    }
+    if route.access == Access::SignedIn
+        && identity.caller().is_none()
+        && route.session != Session::Clear
+    {
+        return Err(ApiError::unauthorized("sign in first").into_response());
+    }
+
+    let mut body = axum::body::to_bytes(Body::new(body), state.limits.max_body_bytes)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is too large",
+            )
+            .into_response()
+        })?;
+    if let Some((_, field)) = ACCOUNT_LIMITED.iter().find(|(path, _)| *path == route.path) {
+        let account = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get(*field).and_then(Value::as_str).map(str::to_lowercase));
+        if let Some(account) = account
+            && let Decision::Deny(wait) = state
+                .limiter
+                .check("account", &account, state.limits.per_account)
+                .await
+        {
+            return Err(with_retry_after(too_many().into_response(), wait));
+        }
+    }
+    // Browsers hold the refresh token only as a cookie: hand it to auth in the body.
+    if route.session != Session::None
+        && body.is_empty()
+        && let Some(token) = &refresh_cookie
+    {
+        body = Bytes::from(serde_json::json!({ "refresh_token": token }).to_string());
+    }
+
+    let request_id = current_request_id().unwrap_or_default();
+    let token = state
+        .minter
+        .mint_internal_token(route.service, identity.caller(), &request_id)
+        .map_err(|err| ApiError::internal(err).into_response())?;
+    let upstream_path = format!(
+        "/v1{}{}",
+        parts.uri.path().strip_prefix(PREFIX).unwrap_or_default(),
+        parts
+            .uri
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default()
+    );
+    let mut upstream = http::Request::builder()
+        .method(parts.method.clone())
+        .uri(upstream_path);
+    for (name, value) in &parts.headers {
+        if forwardable(name) {
+            upstream = upstream.header(name, value);
+        }
+    }
+    if route.session != Session::None
+        && !body.is_empty()
+        && !parts.headers.contains_key(CONTENT_TYPE)
+    {
+        upstream = upstream.header(CONTENT_TYPE, "application/json");
+    }
+    let upstream = upstream
+        .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .header("x-request-id", &request_id)
+        .header("x-forwarded-for", ip.to_string())
+        .body(Full::new(body))
+        .map_err(|err| ApiError::internal(err).into_response())?;
+
+    let response = state
+        .upstreams
+        .send(route.service, upstream)
+        .await
+        .map_err(|err| unavailable(route, &err))?;
+    answer(state, route, response).await
+}
+
+fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        response.headers_mut().insert(RETRY_AFTER, value);
+    }
+    response
+}
+
+fn unavailable(route: &Route, err: &ForwardError) -> Response {
+    tracing::warn!(service = route.service, error = %err, "upstream failed");
+    metrics::counter!("gateway_upstream_errors_total", "service" => route.service, "kind" => match err {
+        ForwardError::Unconfigured => "unconfigured",
+        ForwardError::Overloaded => "overloaded",
+        ForwardError::Timeout => "timeout",
+        ForwardError::Unreachable(_) => "unreachable",
+    })
+    .increment(1);
+    match err {
+        ForwardError::Timeout => ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream_timeout",
+            "the service did not answer in time",
+        ),
+        ForwardError::Overloaded => ApiError::unavailable("the service is busy; retry shortly"),
+        ForwardError::Unconfigured | ForwardError::Unreachable(_) => {
+            ApiError::unavailable("the service is unavailable; retry shortly")
+        }
+    }
+    .into_response()
+}
+
+/// A service's answer as the client gets it.
+async fn answer(
+    state: &AppState,
+    route: &Route,
+    response: Response<Body>,
+) -> Result<Response, Response> {
+    let status = response.status();
+    if status.is_server_error() || status.is_informational() {
+        tracing::error!(
+            service = route.service,
+            status = status.as_u16(),
+            "upstream answered with an error"
+        );
+        return Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            "the service failed",
+        )
+        .into_response());
+    }
+    let (mut parts, body) = response.into_parts();
+    strip_response_headers(&mut parts.headers);
+    if !status.is_success() || route.session == Session::None {
+        return Ok(Response::from_parts(parts, body));
+    }
+    let bytes = body
+        .collect()
+        .await
+        .map_err(|err| ApiError::internal(err).into_response())?
+        .to_bytes();
+    if route.session == Session::Clear {
+        state.cookies.clear(&mut parts.headers);
+        return Ok(Response::from_parts(parts, Body::from(bytes)));
+    }
+    let Ok(mut json) = serde_json::from_slice::<Value>(&bytes) else {
+        return Ok(Response::from_parts(parts, Body::from(bytes)));
+    };
+    let Some(issued) =
+        session::issue(&mut json, &state.minter).map_err(IntoResponse::into_response)?
+    else {
+        return Ok(Response::from_parts(parts, Body::from(bytes)));
+    };
+    state.cookies.set(
+        &mut parts.headers,
+        &issued.access_token,
+        state.minter.user_token_ttl().as_secs(),
+        issued
+            .refresh
+            .as_ref()
+            .map(|(token, ttl)| (token.as_str(), *ttl)),
+    );
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    Ok(Response::from_parts(parts, Body::from(json.to_string())))
+}

@@ -1,0 +1,79 @@
+//! The gateway's settings.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use mercato_common::config::{CommonConfig, TokenSigningConfig};
+
+/// Runtime configuration; every field is settable by flag or environment variable (`--help`).
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = crate::NAME, version)]
+pub struct Config {
+    /// HTTP server settings.
+    #[command(flatten)]
+    pub http: CommonConfig,
+    /// The key the gateway signs tokens with.
+    #[command(flatten)]
+    pub signing: TokenSigningConfig,
+    /// A JWKS of further public keys to publish beside the signing key's, e.g. the previous key
+    /// during a rotation, so tokens it signed stay verifiable until they expire.
+    #[arg(long, env = "TOKEN_EXTRA_JWKS_FILE")]
+    pub extra_jwks_file: Option<PathBuf>,
+    /// Where each service listens: `auth=http://127.0.0.1:4002,users=http://127.0.0.1:4003`.
+    /// Routes of services not listed answer 503.
+    #[arg(long, env = "UPSTREAMS", value_delimiter = ',', value_parser = parse_upstream)]
+    pub upstreams: Vec<(String, String)>,
+    /// Seconds an upstream may take to answer before the client gets 504.
+    #[arg(long, env = "UPSTREAM_TIMEOUT_SECONDS", default_value_t = 15)]
+    pub upstream_timeout_seconds: u64,
+    /// Requests in flight per upstream before further ones are shed with 503.
+    #[arg(long, env = "UPSTREAM_MAX_IN_FLIGHT", default_value_t = 512)]
+    pub upstream_max_in_flight: usize,
+    /// Largest request body accepted, in bytes (413 beyond).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Mark cookies `Secure` (turn off only for local HTTP).
+    #[arg(long, env = "COOKIE_SECURE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub cookie_secure: bool,
+    /// Browser origins allowed to call the API with cookies (CORS and CSRF), comma-separated.
+    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// Redis URL for rate limits shared by every gateway replica.
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+    /// Prefix of the gateway's Redis keys.
+    #[arg(long, env = "REDIS_PREFIX", default_value = "mercato:gateway:")]
+    pub redis_prefix: String,
+    /// Requests per minute from one client IP.
+    #[arg(long, env = "RATE_LIMIT_PER_IP", default_value_t = 600)]
+    pub rate_limit_per_ip: u64,
+    /// Sign-in, one-time code and password attempts per minute for one account.
+    #[arg(long, env = "RATE_LIMIT_PER_ACCOUNT", default_value_t = 10)]
+    pub rate_limit_per_account: u64,
+    /// Trust `X-Forwarded-For` from the peer (only behind a proxy that sets it).
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+}
+
+fn parse_upstream(value: &str) -> Result<(String, String), String> {
+    let (service, url) = value
+        .split_once('=')
+        .ok_or_else(|| format!("{value:?} is not service=url"))?;
+    if !crate::routes::SERVICES.contains(&service) {
+        return Err(format!(
+            "unknown service {service:?}; known: {}",
+            crate::routes::SERVICES.join(", ")
+        ));
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!("upstream {url:?} is not an http(s) URL"));
+    }
+    Ok((service.to_owned(), url.trim_end_matches('/').to_owned()))
+}
+
+impl Config {
+    /// The upstreams by service.
+    pub fn upstream_map(&self) -> BTreeMap<String, String> {
+        self.upstreams.iter().cloned().collect()
+    }
+}

@@ -1,0 +1,536 @@
+//! The public API's route table: every route of ARCHITECTURE.md section 10, the service that
+//! owns it, and whether it needs a signed-in caller.
+//!
+//! A public path `/api/v1/<rest>` is forwarded to the owning service as `/v1/<rest>`. Matching
+//! is by segments, in table order, with literal segments listed before parameters
+//! (`/gigs/top` before `/gigs/{id}`), so overlapping routes need no special care.
+
+use http::Method;
+
+/// Who may call a route, as far as the gateway checks (services check ownership themselves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone; a signed-in caller's identity is still forwarded.
+    Public,
+    /// A signed-in caller only.
+    SignedIn,
+}
+
+/// What the gateway does with the response besides forwarding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Session {
+    /// Nothing.
+    None,
+    /// The response carries a user and a refresh token: mint an access token, set cookies.
+    Issue,
+    /// Clear the session cookies.
+    Clear,
+}
+
+/// One route of the public API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// HTTP method.
+    pub method: Method,
+    /// Path under `/api/v1`, with `{param}` segments.
+    pub path: &'static str,
+    /// The owning service.
+    pub service: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// Session handling.
+    pub session: Session,
+    /// One line for the OpenAPI document.
+    pub summary: &'static str,
+}
+
+const fn route(
+    method: Method,
+    path: &'static str,
+    service: &'static str,
+    access: Access,
+    summary: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        service,
+        access,
+        session: Session::None,
+        summary,
+    }
+}
+
+const fn session(
+    path: &'static str,
+    session: Session,
+    access: Access,
+    summary: &'static str,
+) -> Route {
+    Route {
+        method: Method::POST,
+        path,
+        service: "auth",
+        access,
+        session,
+        summary,
+    }
+}
+
+use Access::{Public, SignedIn};
+
+/// Every public route. Literal segments come before parameters at the same position.
+pub static ROUTES: &[Route] = &[
+    // auth
+    session(
+        "/auth/signup",
+        Session::Issue,
+        Public,
+        "Create an account and sign in",
+    ),
+    session(
+        "/auth/signin",
+        Session::Issue,
+        Public,
+        "Sign in (answers otp_required from a new device)",
+    ),
+    session(
+        "/auth/signin/otp",
+        Session::Issue,
+        Public,
+        "Finish a sign-in with the emailed code",
+    ),
+    session(
+        "/auth/refresh",
+        Session::Issue,
+        Public,
+        "Rotate the refresh token for a new access token",
+    ),
+    session(
+        "/auth/signout",
+        Session::Clear,
+        SignedIn,
+        "Sign out and revoke the refresh session",
+    ),
+    route(
+        Method::POST,
+        "/auth/verify-email",
+        "auth",
+        Public,
+        "Verify the email address with the emailed token",
+    ),
+    route(
+        Method::POST,
+        "/auth/verify-email/resend",
+        "auth",
+        SignedIn,
+        "Send a new verification email",
+    ),
+    route(
+        Method::POST,
+        "/auth/password/forgot",
+        "auth",
+        Public,
+        "Email a password reset link",
+    ),
+    route(
+        Method::POST,
+        "/auth/password/reset",
+        "auth",
+        Public,
+        "Set a new password with a reset token",
+    ),
+    route(
+        Method::POST,
+        "/auth/password/change",
+        "auth",
+        SignedIn,
+        "Change the password (needs the current one)",
+    ),
+    route(
+        Method::GET,
+        "/auth/me",
+        "auth",
+        SignedIn,
+        "The signed-in account",
+    ),
+    // users
+    route(
+        Method::GET,
+        "/buyers/me",
+        "users",
+        SignedIn,
+        "The caller's buyer profile",
+    ),
+    route(
+        Method::GET,
+        "/buyers/{id}/reviews",
+        "reviews",
+        Public,
+        "Reviews a buyer received",
+    ),
+    route(
+        Method::GET,
+        "/buyers/{username}",
+        "users",
+        Public,
+        "A buyer's public profile",
+    ),
+    route(
+        Method::POST,
+        "/sellers",
+        "users",
+        SignedIn,
+        "Become a seller (verified email)",
+    ),
+    route(
+        Method::PATCH,
+        "/sellers/me",
+        "users",
+        SignedIn,
+        "Edit the caller's seller profile",
+    ),
+    route(
+        Method::GET,
+        "/sellers/random",
+        "users",
+        Public,
+        "Featured sellers",
+    ),
+    route(
+        Method::GET,
+        "/sellers/by-username/{username}",
+        "users",
+        Public,
+        "A seller by username",
+    ),
+    route(
+        Method::GET,
+        "/sellers/{id}/gigs",
+        "gigs",
+        Public,
+        "A seller's gigs",
+    ),
+    route(
+        Method::GET,
+        "/sellers/{id}/reviews",
+        "reviews",
+        Public,
+        "Reviews a seller received",
+    ),
+    route(
+        Method::GET,
+        "/sellers/{id}",
+        "users",
+        Public,
+        "A seller's profile",
+    ),
+    // gigs
+    route(
+        Method::POST,
+        "/gigs",
+        "gigs",
+        SignedIn,
+        "Create a gig (verified seller)",
+    ),
+    route(Method::GET, "/gigs", "gigs", Public, "Search gigs"),
+    route(
+        Method::GET,
+        "/gigs/top",
+        "gigs",
+        Public,
+        "Top gigs of a category",
+    ),
+    route(Method::GET, "/gigs/{id}", "gigs", Public, "A gig"),
+    route(
+        Method::PATCH,
+        "/gigs/{id}",
+        "gigs",
+        SignedIn,
+        "Edit a gig (owner)",
+    ),
+    route(
+        Method::DELETE,
+        "/gigs/{id}",
+        "gigs",
+        SignedIn,
+        "Delete a gig (owner)",
+    ),
+    route(
+        Method::POST,
+        "/gigs/{id}/pause",
+        "gigs",
+        SignedIn,
+        "Pause a gig (owner)",
+    ),
+    route(
+        Method::POST,
+        "/gigs/{id}/activate",
+        "gigs",
+        SignedIn,
+        "Activate a gig (owner)",
+    ),
+    route(
+        Method::GET,
+        "/gigs/{id}/similar",
+        "gigs",
+        Public,
+        "Gigs like this one",
+    ),
+    route(
+        Method::GET,
+        "/gigs/{id}/reviews",
+        "reviews",
+        Public,
+        "Reviews of a gig",
+    ),
+    route(Method::GET, "/categories", "gigs", Public, "Gig categories"),
+    // chat
+    route(
+        Method::GET,
+        "/conversations",
+        "chat",
+        SignedIn,
+        "The caller's conversations",
+    ),
+    route(
+        Method::POST,
+        "/conversations",
+        "chat",
+        SignedIn,
+        "Start a conversation",
+    ),
+    route(
+        Method::GET,
+        "/conversations/{id}/messages",
+        "chat",
+        SignedIn,
+        "Messages of a conversation (participants)",
+    ),
+    route(
+        Method::POST,
+        "/conversations/{id}/messages",
+        "chat",
+        SignedIn,
+        "Send a message or custom offer",
+    ),
+    route(
+        Method::POST,
+        "/conversations/{id}/read",
+        "chat",
+        SignedIn,
+        "Mark a conversation read",
+    ),
+    route(
+        Method::POST,
+        "/offers/{id}/accept",
+        "chat",
+        SignedIn,
+        "Accept a custom offer",
+    ),
+    route(
+        Method::POST,
+        "/offers/{id}/decline",
+        "chat",
+        SignedIn,
+        "Decline a custom offer",
+    ),
+    // orders
+    route(
+        Method::POST,
+        "/orders",
+        "orders",
+        SignedIn,
+        "Place an order (Idempotency-Key header)",
+    ),
+    route(
+        Method::GET,
+        "/orders",
+        "orders",
+        SignedIn,
+        "The caller's orders",
+    ),
+    route(
+        Method::GET,
+        "/orders/{id}",
+        "orders",
+        SignedIn,
+        "An order (participants)",
+    ),
+    route(
+        Method::POST,
+        "/orders/{id}/cancel",
+        "orders",
+        SignedIn,
+        "Cancel an order",
+    ),
+    route(
+        Method::POST,
+        "/orders/{id}/extensions",
+        "orders",
+        SignedIn,
+        "Ask for more time (seller)",
+    ),
+    route(
+        Method::POST,
+        "/orders/{id}/extensions/{eid}/approve",
+        "orders",
+        SignedIn,
+        "Approve an extension (buyer)",
+    ),
+    route(
+        Method::POST,
+        "/orders/{id}/extensions/{eid}/reject",
+        "orders",
+        SignedIn,
+        "Reject an extension (buyer)",
+    ),
+    route(
+        Method::POST,
+        "/orders/{id}/deliveries",
+        "orders",
+        SignedIn,
+        "Deliver the work (seller)",
+    ),
+    route(
+        Method::POST,
+        "/orders/{id}/complete",
+        "orders",
+        SignedIn,
+        "Accept the delivery (buyer)",
+    ),
+    route(
+        Method::GET,
+        "/notifications",
+        "orders",
+        SignedIn,
+        "The caller's in-app notifications",
+    ),
+    route(
+        Method::POST,
+        "/notifications/{id}/read",
+        "orders",
+        SignedIn,
+        "Mark a notification read",
+    ),
+    // reviews
+    route(
+        Method::POST,
+        "/reviews",
+        "reviews",
+        SignedIn,
+        "Review a completed order",
+    ),
+];
+
+/// Every service the table forwards to.
+pub const SERVICES: [&str; 6] = ["auth", "users", "gigs", "chat", "orders", "reviews"];
+
+/// The outcome of matching a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    /// A route for this method and path.
+    Found(&'static Route),
+    /// The path exists with other methods.
+    WrongMethod,
+    /// No route has this path.
+    NotFound,
+}
+
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut pattern = pattern.split('/');
+    let mut path = path.split('/');
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p.starts_with('{') => {
+                if s.is_empty() {
+                    return false;
+                }
+            }
+            (Some(p), Some(s)) if p == s => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Finds the route for `method` and `path` (the part after `/api/v1`).
+pub fn find(method: &Method, path: &str) -> Match {
+    let mut path_known = false;
+    for route in ROUTES {
+        if path_matches(route.path, path) {
+            if route.method == *method {
+                return Match::Found(route);
+            }
+            path_known = true;
+        }
+    }
+    if path_known {
+        Match::WrongMethod
+    } else {
+        Match::NotFound
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(method: Method, path: &str) -> Option<&'static str> {
+        match find(&method, path) {
+            Match::Found(route) => Some(route.service),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn overlapping_paths_go_to_their_owners() {
+        assert_eq!(service(Method::GET, "/sellers/me/x"), None);
+        assert_eq!(service(Method::GET, "/sellers/random"), Some("users"));
+        assert_eq!(service(Method::GET, "/sellers/0192/gigs"), Some("gigs"));
+        assert_eq!(
+            service(Method::GET, "/sellers/0192/reviews"),
+            Some("reviews")
+        );
+        assert_eq!(service(Method::GET, "/sellers/0192"), Some("users"));
+        assert_eq!(service(Method::GET, "/gigs/top"), Some("gigs"));
+        assert_eq!(service(Method::GET, "/gigs/0192/reviews"), Some("reviews"));
+        assert_eq!(service(Method::GET, "/buyers/me"), Some("users"));
+        assert_eq!(
+            service(Method::GET, "/buyers/0192/reviews"),
+            Some("reviews")
+        );
+        assert_eq!(
+            service(Method::POST, "/orders/1/extensions/2/approve"),
+            Some("orders")
+        );
+    }
+
+    #[test]
+    fn a_known_path_with_another_method_is_told_apart_from_an_unknown_path() {
+        assert_eq!(find(&Method::DELETE, "/auth/me"), Match::WrongMethod);
+        assert_eq!(find(&Method::GET, "/nope"), Match::NotFound);
+        assert_eq!(
+            find(&Method::GET, "/gigs/"),
+            Match::NotFound,
+            "an empty parameter matches nothing"
+        );
+    }
+
+    #[test]
+    fn every_route_is_reachable_in_table_order() {
+        for route in ROUTES {
+            let concrete = route
+                .path
+                .replace("{id}", "1")
+                .replace("{eid}", "2")
+                .replace("{username}", "alice");
+            match find(&route.method, &concrete) {
+                Match::Found(found) => {
+                    assert_eq!(found, route, "{} {} is shadowed", route.method, route.path)
+                }
+                other => panic!("{} {}: {other:?}", route.method, route.path),
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The gateway against small real upstreams and the local Redis.
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers of tests fail the test on any unexpected error"
+)]
+
+mod forwarding;
+mod helpers;
+mod limits;
+mod sessions;
