@@ -33,6 +33,7 @@ use axum::routing::{any, get};
 use mercato_common::error::Json;
 use mercato_common::server::HttpServer;
 use mercato_common::token::{Jwks, KeySet, SigningKey, TokenMinter, TokenVerifier};
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use config::Config;
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/{*rest}", any(api::handle))
         .layer(cors)
+        .layer(CompressionLayer::new())
         .with_state(state)
 }
 
