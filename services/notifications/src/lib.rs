@@ -90,17 +90,9 @@ impl App {
         let server =
             mercato_common::service::server(NAME, DEFAULT_PORT, &config.service, Router::new())?
                 .with_shutdown(shutdown.clone());
-        let status = consumer.status();
-        server.readiness().add_check("rabbitmq", move || {
-            let connected = status.is_connected();
-            async move {
-                if connected {
-                    Ok(())
-                } else {
-                    Err("not connected to the broker".to_owned())
-                }
-            }
-        });
+        server
+            .readiness()
+            .add_check("rabbitmq", consumer.status().readiness_check());
         server.readiness().add_check("redis", move || {
             let dedupe = dedupe.clone();
             async move { dedupe.ping().await.map_err(|err| err.to_string()) }

@@ -116,17 +116,9 @@ impl App {
             routes::router(state),
         )?
         .with_shutdown(shutdown.clone());
-        let status = consumer.status();
-        server.readiness().add_check("rabbitmq", move || {
-            let connected = status.is_connected();
-            async move {
-                if connected {
-                    Ok(())
-                } else {
-                    Err("not connected to the broker".to_owned())
-                }
-            }
-        });
+        server
+            .readiness()
+            .add_check("rabbitmq", consumer.status().readiness_check());
         server.readiness().add_check("mongodb", move || {
             let db = store.db.clone();
             async move {

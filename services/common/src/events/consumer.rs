@@ -89,6 +89,20 @@ impl ConsumerStatus {
         self.0.load(Ordering::SeqCst)
     }
 
+    /// A `/readyz` check that fails while the consumer is not connected.
+    pub fn readiness_check(
+        &self,
+    ) -> impl Fn() -> std::future::Ready<Result<(), String>> + Send + Sync + 'static {
+        let status = self.clone();
+        move || {
+            std::future::ready(if status.is_connected() {
+                Ok(())
+            } else {
+                Err("not connected to the broker".to_owned())
+            })
+        }
+    }
+
     fn set(&self, connected: bool) {
         self.0.store(connected, Ordering::SeqCst);
     }

@@ -112,6 +112,58 @@ impl TestBroker {
         message
     }
 
+    /// Waits for the next dead letter on `queue` and returns the reason it carries.
+    ///
+    /// # Panics
+    ///
+    /// When none arrives within 20 seconds, or it carries no reason.
+    pub async fn dead_letter_reason(&self, queue: &str) -> String {
+        let message = super::eventually(
+            "a dead letter",
+            std::time::Duration::from_secs(20),
+            || async { self.get(queue).await },
+        )
+        .await;
+        let headers = message
+            .delivery
+            .properties
+            .headers()
+            .clone()
+            .unwrap_or_default();
+        match headers
+            .inner()
+            .get(crate::events::publisher::DEATH_REASON_HEADER)
+        {
+            Some(lapin::types::AMQPValue::LongString(reason)) => reason.to_string(),
+            other => panic!("the dead letter carries no reason: {other:?}"),
+        }
+    }
+
+    /// Reads message ids from an observer until `expected` distinct ids arrived, then for half
+    /// a second more; returns how often each id arrived (more than once is a duplicate).
+    ///
+    /// # Panics
+    ///
+    /// When ids stop arriving for 30 seconds before `expected` are in.
+    pub async fn count_ids(
+        observed: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+        expected: usize,
+    ) -> std::collections::HashMap<String, u32> {
+        use tokio::time::{Duration, timeout};
+        let mut seen = std::collections::HashMap::new();
+        while seen.len() < expected {
+            let id = timeout(Duration::from_secs(30), observed.recv())
+                .await
+                .expect("events keep arriving")
+                .expect("the observer runs");
+            *seen.entry(id).or_insert(0) += 1;
+        }
+        while let Ok(Some(id)) = timeout(Duration::from_millis(500), observed.recv()).await {
+            *seen.entry(id).or_insert(0) += 1;
+        }
+        seen
+    }
+
     /// Deletes the queues of `services` and the test's exchanges.
     pub async fn cleanup(&self, services: &[&str]) {
         let Ok(channel) = self.connection.create_channel().await else {

@@ -3,9 +3,8 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use lapin::types::AMQPValue;
 use mercato_common::events::catalog::UserEmailVerified;
-use mercato_common::events::publisher::{DEATH_REASON_HEADER, OutgoingMessage, Publisher};
+use mercato_common::events::publisher::{OutgoingMessage, Publisher};
 use mercato_common::events::{Consumer, Envelope, TopologyMode};
 use mercato_common::testing::eventually;
 use uuid::Uuid;
@@ -33,21 +32,10 @@ async fn publish(harness: &Harness, envelope: &Envelope) {
 }
 
 async fn dead_letter_reason(harness: &Harness) -> String {
-    let queue = harness.topology().dead_letter_queue;
-    let message = eventually("a dead letter", Duration::from_secs(20), || async {
-        harness.broker.get(&queue).await
-    })
-    .await;
-    let headers = message
-        .delivery
-        .properties
-        .headers()
-        .clone()
-        .unwrap_or_default();
-    match headers.inner().get(DEATH_REASON_HEADER) {
-        Some(AMQPValue::LongString(reason)) => reason.to_string(),
-        other => panic!("no death reason header: {other:?}"),
-    }
+    harness
+        .broker
+        .dead_letter_reason(&harness.topology().dead_letter_queue)
+        .await
 }
 
 #[tokio::test]

@@ -1,6 +1,5 @@
 //! MongoDB outbox (with leases) and inbox, on the local MongoDB-wire server.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -10,7 +9,6 @@ use mercato_common::events::{Envelope, OutboxStore, Relay};
 use mercato_common::server::Shutdown;
 use mercato_common::testing::{TestBroker, TestMongo};
 use mongodb::bson::{Document, doc};
-use tokio::time::timeout;
 use uuid::Uuid;
 
 use crate::support::{EVENT, SERVICE, relay_config};
@@ -63,17 +61,7 @@ async fn committed_events_are_published_once_by_two_relays_and_aborted_ones_neve
         let relay = Relay::new(SERVICE, outbox, broker.config.clone(), relay_config());
         tokio::spawn(relay.run(shutdown.clone()));
     }
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    while seen.len() < committed.len() {
-        let id = timeout(Duration::from_secs(30), observed.recv())
-            .await
-            .expect("events keep arriving")
-            .unwrap();
-        *seen.entry(id).or_default() += 1;
-    }
-    while let Ok(Some(id)) = timeout(Duration::from_millis(500), observed.recv()).await {
-        *seen.entry(id).or_default() += 1;
-    }
+    let seen = TestBroker::count_ids(&mut observed, committed.len()).await;
     shutdown.trigger();
 
     assert!(

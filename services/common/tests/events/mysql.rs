@@ -1,8 +1,5 @@
 //! MySQL / MariaDB outbox and inbox.
 
-use std::collections::HashMap;
-use std::time::Duration;
-
 use chrono::Utc;
 use mercato_common::events::catalog::UserEmailVerified;
 use mercato_common::events::mysql::{MySqlOutbox, claim_event, ensure_schema, insert_event};
@@ -10,7 +7,6 @@ use mercato_common::events::{Envelope, Relay};
 use mercato_common::server::Shutdown;
 use mercato_common::testing::{TestBroker, TestMySql};
 use sqlx::MySqlPool;
-use tokio::time::timeout;
 use uuid::Uuid;
 
 use crate::support::{EVENT, SERVICE, relay_config};
@@ -71,17 +67,7 @@ async fn committed_events_are_published_once_by_two_relays_and_rolled_back_ones_
         );
         tokio::spawn(relay.run(shutdown.clone()));
     }
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    while seen.len() < committed.len() {
-        let id = timeout(Duration::from_secs(20), observed.recv())
-            .await
-            .expect("events keep arriving")
-            .unwrap();
-        *seen.entry(id).or_default() += 1;
-    }
-    while let Ok(Some(id)) = timeout(Duration::from_millis(500), observed.recv()).await {
-        *seen.entry(id).or_default() += 1;
-    }
+    let seen = TestBroker::count_ids(&mut observed, committed.len()).await;
     shutdown.trigger();
 
     assert!(

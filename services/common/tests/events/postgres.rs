@@ -1,12 +1,11 @@
 //! PostgreSQL outbox and relay: commit together, survive relay crashes, never double-publish.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use mercato_common::events::OutboxStore;
 use mercato_common::events::postgres::PgOutbox;
 use mercato_common::server::Shutdown;
-use tokio::time::timeout;
+use mercato_common::testing::TestBroker;
 
 use crate::support::{EVENT, Harness};
 
@@ -105,18 +104,7 @@ async fn two_relays_on_one_outbox_publish_each_event_once() {
 
     harness.start_relay(&harness.shutdown.clone());
     harness.start_relay(&harness.shutdown.clone());
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    while seen.len() < 400 {
-        let id = timeout(Duration::from_secs(20), observed.recv())
-            .await
-            .expect("events keep arriving")
-            .unwrap();
-        *seen.entry(id).or_default() += 1;
-    }
-    // Give a duplicate time to show up.
-    while let Ok(Some(id)) = timeout(Duration::from_millis(500), observed.recv()).await {
-        *seen.entry(id).or_default() += 1;
-    }
+    let seen = TestBroker::count_ids(&mut observed, 400).await;
 
     let duplicates: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(

@@ -2,14 +2,13 @@
 
 use std::time::Duration;
 
-use lapin::types::AMQPValue;
 use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::events::catalog::EmailRequested;
-use mercato_common::events::publisher::{DEATH_REASON_HEADER, OutgoingMessage, Publisher};
+use mercato_common::events::publisher::{OutgoingMessage, Publisher};
 use mercato_common::events::{Envelope, Event, ServiceTopology};
 use mercato_common::server::Shutdown;
 use mercato_common::service::ServiceConfig;
-use mercato_common::testing::{TestBroker, TestKeys, TestSmtpSink, eventually};
+use mercato_common::testing::{TestBroker, TestKeys, TestSmtpSink};
 use mercato_notifications::mailer::SmtpConfig;
 use mercato_notifications::{App, Config, NAME};
 use serde_json::Value;
@@ -69,21 +68,9 @@ impl TestApp {
 
     /// The reason of the next dead letter.
     pub async fn dead_letter_reason(&self) -> String {
-        let queue = self.topology().dead_letter_queue;
-        let message = eventually("a dead letter", Duration::from_secs(20), || async {
-            self.broker.get(&queue).await
-        })
-        .await;
-        let headers = message
-            .delivery
-            .properties
-            .headers()
-            .clone()
-            .unwrap_or_default();
-        match headers.inner().get(DEATH_REASON_HEADER) {
-            Some(AMQPValue::LongString(reason)) => reason.to_string(),
-            other => panic!("no reason header: {other:?}"),
-        }
+        self.broker
+            .dead_letter_reason(&self.topology().dead_letter_queue)
+            .await
     }
 
     pub async fn stop(self) {
