@@ -95,6 +95,7 @@ for entry in "${components[@]}"; do
   curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { echo "$name is not ready; see .dev/logs/$name.log" >&2; exit 1; }
 done
 
+"$bin/auth-seed"
 "$bin/users-seed"
 status
 echo

@@ -1,9 +1,9 @@
 //! Starts the whole platform in one process for end-to-end tests.
 //!
-//! [`Platform::start`] runs the gateway with a fresh signing key, fetches its published JWKS
-//! over HTTP, and starts every service with that JWKS, each on its own port 0, with its own
-//! exchange and queues on the local broker and its own SMTP sink: the same key plumbing and
-//! event bus as a real deployment, with nothing shared between two tests.
+//! [`Platform::start`] starts every service on its own port 0 with the public half of a fresh
+//! gateway key, its own databases, exchange and queues on the local servers and its own SMTP
+//! sink, then the gateway in front of them: the same tokens, routes and event bus as a real
+//! deployment, with nothing shared between two tests.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,7 +11,10 @@ use std::time::Duration;
 use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::server::{HttpServer, Shutdown};
 use mercato_common::service::ServiceConfig;
-use mercato_common::testing::{TestBroker, TestKeys, TestMongo, TestSmtpSink};
+use mercato_common::testing::{TestBroker, TestKeys, TestMongo, TestMySql, TestSmtpSink};
+
+/// The browser origin the gateway allows in these tests.
+pub const ORIGIN: &str = "https://app.mercato.test";
 use secrecy::ExposeSecret;
 
 /// One running component.
@@ -48,6 +51,20 @@ impl Component {
         }
     }
 
+    fn running(
+        name: &'static str,
+        addr: SocketAddr,
+        shutdown: Shutdown,
+        handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    ) -> Self {
+        Self {
+            name,
+            addr,
+            shutdown,
+            handle,
+        }
+    }
+
     async fn stop(self) {
         self.shutdown.trigger();
         let stopped = tokio::time::timeout(Duration::from_secs(30), self.handle).await;
@@ -70,6 +87,8 @@ pub struct Platform {
     pub mail: TestSmtpSink,
     /// The users service's database.
     pub mongo: TestMongo,
+    /// The auth service's database.
+    pub mysql: TestMySql,
     /// The gateway.
     pub gateway: Component,
     /// The services.
@@ -77,7 +96,7 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// Starts the gateway, then every service with the gateway's published keys.
+    /// Starts every service, then the gateway in front of them.
     ///
     /// # Panics
     ///
@@ -87,49 +106,36 @@ impl Platform {
         let broker = TestBroker::new().await;
         let mail = TestSmtpSink::start().await;
         let mongo = TestMongo::new().await;
-        let pem = keys.signing.to_pkcs8_pem().expect("the key encodes");
-        let gateway_config = <mercato_gateway::Config as clap::Parser>::try_parse_from([
-            "gateway".to_owned(),
-            "--listen-addr=127.0.0.1:0".to_owned(),
-            "--shutdown-drain-seconds=0".to_owned(),
-            format!("--token-signing-key={}", pem.expose_secret()),
-            format!("--token-signing-kid={}", keys.signing.kid()),
-            format!("--redis-prefix={}:", broker.config.queue_prefix),
-            "--cookie-secure=false".to_owned(),
-        ])
-        .expect("the gateway settings parse");
-        let gateway = Component::serve(
-            "gateway",
-            mercato_gateway::server(&gateway_config)
-                .await
-                .expect("the gateway starts"),
-        )
-        .await;
-        let jwks = reqwest::get(gateway.url("/.well-known/jwks.json"))
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .expect("the gateway publishes its keys")
-            .text()
-            .await
-            .expect("the JWKS is readable");
+        let mysql = TestMySql::new().await;
         let service = ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig {
                 token_jwks_file: None,
-                token_jwks: Some(jwks),
+                token_jwks: Some(keys.jwks_json()),
             },
         };
 
+        let mut services = Vec::new();
         let auth = mercato_auth::Config {
             service: service.clone(),
+            broker: broker.config.clone(),
+            database_url: format!("mysql://mercato:mercato@127.0.0.1:3306/{}", mysql.name).into(),
+            public_url: "https://mercato.test".into(),
+            refresh_ttl_days: 30,
+            lockout_after: 5,
+            lockout_minutes: 15,
+            hash_parallelism: Some(2),
         };
-        let mut services = vec![
-            Component::serve(
-                mercato_auth::NAME,
-                mercato_auth::server(&auth).expect("auth starts"),
-            )
-            .await,
-        ];
+        let shutdown = Shutdown::new();
+        let app = mercato_auth::App::start(&auth, shutdown.clone())
+            .await
+            .expect("auth starts");
+        services.push(Component::running(
+            mercato_auth::NAME,
+            app.local_addr(),
+            shutdown,
+            tokio::spawn(app.run()),
+        ));
         let users = mercato_users::Config {
             service: service.clone(),
             broker: broker.config.clone(),
@@ -140,12 +146,12 @@ impl Platform {
         let app = mercato_users::App::start(&users, shutdown.clone())
             .await
             .expect("users starts");
-        services.push(Component {
-            name: mercato_users::NAME,
-            addr: app.local_addr(),
+        services.push(Component::running(
+            mercato_users::NAME,
+            app.local_addr(),
             shutdown,
-            handle: tokio::spawn(app.run()),
-        });
+            tokio::spawn(app.run()),
+        ));
         let notifications = mercato_notifications::Config {
             service,
             broker: broker.config.clone(),
@@ -157,17 +163,44 @@ impl Platform {
         let app = mercato_notifications::App::start(&notifications, shutdown.clone())
             .await
             .expect("notifications starts");
-        services.push(Component {
-            name: mercato_notifications::NAME,
-            addr: app.local_addr(),
+        services.push(Component::running(
+            mercato_notifications::NAME,
+            app.local_addr(),
             shutdown,
-            handle: tokio::spawn(app.run()),
-        });
+            tokio::spawn(app.run()),
+        ));
+
+        let upstreams: Vec<String> = services
+            .iter()
+            .filter(|s| s.name != mercato_notifications::NAME)
+            .map(|s| format!("{}=http://{}", s.name, s.addr))
+            .collect();
+        let pem = keys.signing.to_pkcs8_pem().expect("the key encodes");
+        let gateway_config = <mercato_gateway::Config as clap::Parser>::try_parse_from([
+            "gateway".to_owned(),
+            "--listen-addr=127.0.0.1:0".to_owned(),
+            "--shutdown-drain-seconds=0".to_owned(),
+            format!("--token-signing-key={}", pem.expose_secret()),
+            format!("--token-signing-kid={}", keys.signing.kid()),
+            format!("--redis-prefix={}:", broker.config.queue_prefix),
+            format!("--upstreams={}", upstreams.join(",")),
+            "--cookie-secure=false".to_owned(),
+            format!("--allowed-origins={ORIGIN}"),
+        ])
+        .expect("the gateway settings parse");
+        let gateway = Component::serve(
+            "gateway",
+            mercato_gateway::server(&gateway_config)
+                .await
+                .expect("the gateway starts"),
+        )
+        .await;
         Self {
             keys,
             broker,
             mail,
             mongo,
+            mysql,
             gateway,
             services,
         }
@@ -180,8 +213,13 @@ impl Platform {
         }
         self.gateway.stop().await;
         self.broker
-            .cleanup(&[mercato_notifications::NAME, mercato_users::NAME])
+            .cleanup(&[
+                mercato_notifications::NAME,
+                mercato_users::NAME,
+                mercato_auth::NAME,
+            ])
             .await;
         self.mongo.drop_database().await;
+        self.mysql.drop_database().await;
     }
 }

@@ -1,11 +1,15 @@
-//! The `auth` binary: parses its configuration, starts logging and serves until SIGTERM.
+//! The `auth` binary: parses its configuration, starts logging, and runs until SIGTERM.
 
 use clap::Parser;
-use mercato_auth::Config;
+use mercato_auth::{App, Config};
+use mercato_common::server::Shutdown;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     mercato_common::telemetry::init(mercato_auth::NAME, config.service.http.log_format)?;
-    mercato_common::service::run(mercato_auth::server(&config)?).await
+    App::start(&config, Shutdown::on_signals()?)
+        .await?
+        .run()
+        .await
 }

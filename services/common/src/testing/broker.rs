@@ -93,6 +93,54 @@ impl TestBroker {
         receiver
     }
 
+    /// Like [`TestBroker::observe`], but yields the envelopes themselves.
+    ///
+    /// # Panics
+    ///
+    /// On broker errors.
+    pub async fn observe_envelopes(
+        &self,
+        name: &str,
+        keys: &[&str],
+    ) -> tokio::sync::mpsc::UnboundedReceiver<crate::events::Envelope> {
+        let topology = ServiceTopology::with_bindings(
+            &self.config,
+            name,
+            keys.iter().map(|k| (*k).to_owned()).collect(),
+        );
+        topology
+            .declare(&self.connection)
+            .await
+            .expect("the observer queue declares");
+        let channel = self
+            .connection
+            .create_channel()
+            .await
+            .expect("a channel opens");
+        let mut consumer = channel
+            .basic_consume(
+                topology.queue.as_str().into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .expect("the observer consumes");
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let _channel = channel;
+            while let Some(Ok(delivery)) = consumer.next().await {
+                let _ = delivery.ack(BasicAckOptions::default()).await;
+                if let Ok(envelope) = crate::events::Envelope::from_bytes(&delivery.data)
+                    && sender.send(envelope).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        receiver
+    }
+
     /// Takes one message from `queue`, if any (acknowledged).
     ///
     /// # Panics

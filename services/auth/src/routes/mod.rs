@@ -1,0 +1,124 @@
+//! The auth service's HTTP API, served to the gateway under `/v1/auth`.
+//!
+//! Every answer that starts a session is `{user, refresh_token, refresh_expires_in}`; the
+//! gateway turns it into an access token and cookies. Secrets (passwords, tokens, codes) are
+//! never logged: handlers log ids and outcomes only.
+
+mod accounts;
+mod passwords;
+mod sessions;
+mod signin;
+
+use axum::Router;
+use axum::routing::{get, post};
+use chrono::Duration;
+use mercato_common::error::ApiError;
+use mercato_common::events::catalog::EmailRequested;
+use mercato_common::events::{Envelope, RelayWaker, mysql::insert_event};
+use serde_json::{Map, Value};
+use sqlx::{MySqlConnection, MySqlPool};
+
+use crate::NAME;
+use crate::crypto::{Passwords, random_token};
+use crate::store::{self, UserRow, UserView};
+
+/// Lifetimes and thresholds.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Base URL of the web app, for links in emails.
+    pub public_url: String,
+    /// Refresh session lifetime.
+    pub refresh_ttl: Duration,
+    /// Failed sign-ins before an account locks.
+    pub lockout_after: i32,
+    /// How long a lock lasts.
+    pub lockout_for: Duration,
+}
+
+/// What the handlers share.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub pool: MySqlPool,
+    /// Password hashing.
+    pub passwords: Passwords,
+    /// Wakes the outbox relay after a commit that wrote events.
+    pub relay: RelayWaker,
+    /// Lifetimes and thresholds.
+    pub settings: Settings,
+}
+
+/// The service's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/auth/signup", post(accounts::signup))
+        .route("/v1/auth/me", get(accounts::me))
+        .route("/v1/auth/verify-email", post(accounts::verify_email))
+        .route(
+            "/v1/auth/verify-email/resend",
+            post(accounts::resend_verification),
+        )
+        .route("/v1/auth/signin", post(signin::signin))
+        .route("/v1/auth/signin/otp", post(signin::signin_otp))
+        .route("/v1/auth/refresh", post(sessions::refresh))
+        .route("/v1/auth/signout", post(sessions::signout))
+        .route("/v1/auth/password/forgot", post(passwords::forgot))
+        .route("/v1/auth/password/reset", post(passwords::reset))
+        .route("/v1/auth/password/change", post(passwords::change))
+        .with_state(state)
+}
+
+/// A database failure, logged and answered as a generic 500.
+fn db(err: sqlx::Error) -> ApiError {
+    ApiError::internal(err)
+}
+
+/// A session answer for `user`: a new refresh token in a new or continued family.
+async fn issue_session(
+    conn: &mut MySqlConnection,
+    settings: &Settings,
+    user: &UserRow,
+    family_id: Option<&str>,
+) -> Result<Value, ApiError> {
+    let token = random_token().map_err(ApiError::internal)?;
+    let family = family_id.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+    store::insert_refresh(conn, &user.id, &family, &token, settings.refresh_ttl)
+        .await
+        .map_err(db)?;
+    Ok(serde_json::json!({
+        "user": UserView::from(user),
+        "refresh_token": token,
+        "refresh_expires_in": settings.refresh_ttl.num_seconds(),
+    }))
+}
+
+/// Writes an `email.requested.v1` for `to` to the outbox, in the caller's transaction.
+async fn request_email(
+    conn: &mut MySqlConnection,
+    to: &str,
+    template: &str,
+    vars: Value,
+) -> Result<(), ApiError> {
+    let vars: Map<String, Value> = vars.as_object().cloned().unwrap_or_default();
+    let request = EmailRequested {
+        to: to.to_owned(),
+        template: template.to_owned(),
+        locale: "en".to_owned(),
+        vars,
+    };
+    let request_id = mercato_common::context::current_request_id();
+    insert_event(conn, &Envelope::new(NAME, request_id.as_deref(), &request))
+        .await
+        .map_err(db)
+}
+
+/// Writes any event to the outbox, in the caller's transaction.
+async fn publish<E: mercato_common::events::Event>(
+    conn: &mut MySqlConnection,
+    event: &E,
+) -> Result<(), ApiError> {
+    let request_id = mercato_common::context::current_request_id();
+    insert_event(conn, &Envelope::new(NAME, request_id.as_deref(), event))
+        .await
+        .map_err(db)
+}

@@ -1,0 +1,213 @@
+//! Sign-in: password check with lockout, and one-time codes for devices not seen before.
+//!
+//! An unknown login and a wrong password give the same 401 after the same amount of hashing.
+//! After too many failures an account is locked for a while (in addition to the gateway's
+//! per-account rate limit). A sign-in from a device the account has not used answers
+//! `otp_required` with a challenge and emails a six-digit code bound to that account, device
+//! and challenge: 10 minutes, 5 attempts.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{Duration, Utc};
+use mercato_common::error::{ApiError, FieldErrors, Json};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::Row;
+
+use super::{AppState, db, issue_session, request_email};
+use crate::crypto::{digest, random_code};
+use crate::domain;
+use crate::store;
+
+const OTP_TTL_MINUTES: i64 = 10;
+const OTP_ATTEMPTS: i32 = 5;
+
+/// `POST /v1/auth/signin`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigninRequest {
+    login: String,
+    password: String,
+    #[serde(default)]
+    device_id: Option<String>,
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::unauthorized("the login or password is wrong")
+}
+
+/// Signs in by username or email.
+pub async fn signin(
+    State(state): State<AppState>,
+    Json(body): Json<SigninRequest>,
+) -> Result<Response, ApiError> {
+    let mut errors = FieldErrors::new();
+    domain::check_device_id(&mut errors, body.device_id.as_deref());
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let mut tx = state.pool.begin().await.map_err(db)?;
+    let user = store::user_by_login(&mut tx, &body.login)
+        .await
+        .map_err(db)?;
+    if let Some(until) = user
+        .as_ref()
+        .and_then(|u| u.locked_until)
+        .filter(|until| *until > Utc::now())
+    {
+        let seconds = (until - Utc::now()).num_seconds().max(1);
+        tracing::info!("sign-in refused: account locked");
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "account_locked",
+            format!("too many failed sign-ins; try again in {seconds} seconds"),
+        ));
+    }
+    let valid = state
+        .passwords
+        .verify(
+            body.password,
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await
+        .map_err(ApiError::internal)?;
+    let Some(user) = user.filter(|_| valid) else {
+        // Count the failure on a real account; an unknown login leaves no trace to compare.
+        {
+            let login = body.login.trim().to_lowercase();
+            let lock = Utc::now() + state.settings.lockout_for;
+            sqlx::query(
+                // MySQL assigns left to right: the lock reads the count before the increment.
+                "UPDATE users SET locked_until = IF(failed_signins + 1 >= ?, ?, locked_until), \
+                 failed_signins = failed_signins + 1 WHERE username_lower = ? OR email = ?",
+            )
+            .bind(state.settings.lockout_after)
+            .bind(lock)
+            .bind(&login)
+            .bind(&login)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        metrics::counter!("auth_signins_total", "outcome" => "failed").increment(1);
+        return Err(bad_credentials());
+    };
+    sqlx::query("UPDATE users SET failed_signins = 0, locked_until = NULL WHERE id = ?")
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+
+    let device = body.device_id.as_deref().unwrap_or_default();
+    if device.is_empty()
+        || !store::is_trusted(&mut tx, &user.id, device)
+            .await
+            .map_err(db)?
+    {
+        let challenge_id = uuid::Uuid::now_v7().to_string();
+        let code = random_code().map_err(ApiError::internal)?;
+        sqlx::query("INSERT INTO otp_challenges (id, user_id, device_id, code_hash, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(&challenge_id)
+            .bind(&user.id)
+            .bind(device)
+            .bind(digest(&format!("{challenge_id}:{code}")))
+            .bind(Utc::now() + Duration::minutes(OTP_TTL_MINUTES))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        request_email(
+            &mut tx,
+            &user.email,
+            "sign_in_code",
+            json!({"username": user.username, "code": code, "expires_in_minutes": OTP_TTL_MINUTES}),
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        state.relay.wake();
+        metrics::counter!("auth_signins_total", "outcome" => "otp_required").increment(1);
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({"otp_required": true, "challenge_id": challenge_id})),
+        )
+            .into_response());
+    }
+    let session = issue_session(&mut tx, &state.settings, &user, None).await?;
+    tx.commit().await.map_err(db)?;
+    metrics::counter!("auth_signins_total", "outcome" => "signed_in").increment(1);
+    Ok(Json(session).into_response())
+}
+
+/// `POST /v1/auth/signin/otp`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtpRequest {
+    challenge_id: String,
+    code: String,
+}
+
+/// Finishes a sign-in from a new device with the emailed code, and trusts the device.
+pub async fn signin_otp(
+    State(state): State<AppState>,
+    Json(body): Json<OtpRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_code",
+            "the code is wrong or has expired",
+        )
+    };
+    let mut tx = state.pool.begin().await.map_err(db)?;
+    let row = sqlx::query(
+        "SELECT user_id, device_id, code_hash, attempts, expires_at, used_at FROM otp_challenges WHERE id = ? FOR UPDATE",
+    )
+    .bind(&body.challenge_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?
+    .ok_or_else(invalid)?;
+    let attempts: i32 = row.try_get("attempts").map_err(db)?;
+    let expires_at: chrono::DateTime<Utc> = row.try_get("expires_at").map_err(db)?;
+    let used_at: Option<chrono::DateTime<Utc>> = row.try_get("used_at").map_err(db)?;
+    if used_at.is_some() || expires_at <= Utc::now() {
+        return Err(invalid());
+    }
+    if attempts >= OTP_ATTEMPTS {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "challenge_exhausted",
+            "too many wrong codes; sign in again for a new one",
+        ));
+    }
+    let expected: String = row.try_get("code_hash").map_err(db)?;
+    if digest(&format!("{}:{}", body.challenge_id, body.code.trim())) != expected {
+        sqlx::query("UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = ?")
+            .bind(&body.challenge_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        return Err(invalid());
+    }
+    sqlx::query("UPDATE otp_challenges SET used_at = CURRENT_TIMESTAMP(6) WHERE id = ?")
+        .bind(&body.challenge_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    let user_id: String = row.try_get("user_id").map_err(db)?;
+    let device: String = row.try_get("device_id").map_err(db)?;
+    if !device.is_empty() {
+        store::trust_device(&mut tx, &user_id, &device)
+            .await
+            .map_err(db)?;
+    }
+    let user = store::user_by_id(&mut tx, &user_id)
+        .await
+        .map_err(db)?
+        .ok_or_else(invalid)?;
+    let session = issue_session(&mut tx, &state.settings, &user, None).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(Json(session))
+}

@@ -1,0 +1,173 @@
+//! What a user does, through the gateway only: sign up, get the email, verify, sign in with
+//! cookies, refresh, sign out.
+
+use std::time::Duration;
+
+use mercato_common::testing::eventually;
+use mercato_e2e::{ORIGIN, Platform};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn cookie(set: &[String], name: &str) -> String {
+    set.iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .cloned()
+        .unwrap_or_else(|| panic!("no {name} cookie in {set:?}"))
+}
+
+async fn sign_up(
+    platform: &Platform,
+    client: &reqwest::Client,
+    username: &str,
+) -> (Value, Vec<String>) {
+    let response = client
+        .post(platform.gateway.url("/api/v1/auth/signup"))
+        .json(&json!({"username": username, "email": format!("{username}@example.test"), "password": PASSWORD, "country": "DE", "device_id": "browser-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let set = cookies(&response);
+    (response.json().await.unwrap(), set)
+}
+
+#[tokio::test]
+async fn signing_up_creates_the_buyer_and_emails_a_verification_link_that_works() {
+    let platform = Platform::start().await;
+    let client = reqwest::Client::new();
+
+    let (session, _) = sign_up(&platform, &client, "paula").await;
+    let access = session["access_token"].as_str().unwrap().to_owned();
+    let buyer = eventually("the buyer to exist", Duration::from_secs(20), || async {
+        let response = client
+            .get(platform.gateway.url("/api/v1/buyers/me"))
+            .bearer_auth(&access)
+            .send()
+            .await
+            .ok()?;
+        (response.status() == 200).then_some(())?;
+        response.json::<Value>().await.ok()
+    })
+    .await;
+    assert_eq!(buyer["username"], "paula");
+    assert_eq!(buyer["email_verified"], false);
+
+    let email = platform
+        .mail
+        .wait_for(1, Duration::from_secs(20))
+        .await
+        .remove(0);
+    assert_eq!(email.rcpt_to, vec!["paula@example.test"]);
+    assert_eq!(email.subject, "Confirm your email address");
+    let text = email.text.unwrap();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.starts_with("https://mercato.test/verify-email?token="))
+        .unwrap();
+    let token = link.split("token=").nth(1).unwrap();
+    let verified = client
+        .post(platform.gateway.url("/api/v1/auth/verify-email"))
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 200);
+
+    eventually(
+        "the buyer to be verified",
+        Duration::from_secs(20),
+        || async {
+            let response = client
+                .get(platform.gateway.url("/api/v1/buyers/me"))
+                .bearer_auth(&access)
+                .send()
+                .await
+                .ok()?;
+            let buyer: Value = response.json().await.ok()?;
+            (buyer["email_verified"] == true).then_some(())
+        },
+    )
+    .await;
+    platform.stop().await;
+}
+
+#[tokio::test]
+async fn a_browser_signs_in_refreshes_and_signs_out_with_cookies() {
+    let platform = Platform::start().await;
+    let client = reqwest::Client::new();
+    sign_up(&platform, &client, "quinn").await;
+
+    let signin = client
+        .post(platform.gateway.url("/api/v1/auth/signin"))
+        .json(&json!({"login": "quinn", "password": PASSWORD, "device_id": "browser-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signin.status(), 200);
+    let set = cookies(&signin);
+    let (access, refresh) = (
+        cookie(&set, "mercato_access"),
+        cookie(&set, "mercato_refresh"),
+    );
+
+    let me = client
+        .get(platform.gateway.url("/api/v1/auth/me"))
+        .header("cookie", &access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(
+        me.json::<Value>().await.unwrap()["user"]["username"],
+        "quinn"
+    );
+
+    let refreshed = client
+        .post(platform.gateway.url("/api/v1/auth/refresh"))
+        .header("cookie", &refresh)
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), 200);
+    let rotated = cookies(&refreshed);
+    let (new_access, new_refresh) = (
+        cookie(&rotated, "mercato_access"),
+        cookie(&rotated, "mercato_refresh"),
+    );
+    assert_ne!(new_refresh, refresh);
+
+    let replay = client
+        .post(platform.gateway.url("/api/v1/auth/refresh"))
+        .header("cookie", &refresh)
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401, "an old refresh token is refused");
+
+    let signout = client
+        .post(platform.gateway.url("/api/v1/auth/signout"))
+        .header("cookie", format!("{new_access}; {new_refresh}"))
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signout.status(), 204);
+    assert!(
+        cookies(&signout).iter().all(|c| c.ends_with('=')),
+        "cookies are cleared"
+    );
+    platform.stop().await;
+}
