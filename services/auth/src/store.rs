@@ -89,7 +89,7 @@ pub async fn user_by_id(conn: &mut MySqlConnection, id: &str) -> sqlx::Result<Op
     row.as_ref().map(user_from).transpose()
 }
 
-/// The account a sign-in names, by username (any case) or email; locked for update.
+/// The account a sign-in names, by username (any case) or email.
 ///
 /// # Errors
 ///
@@ -100,7 +100,7 @@ pub async fn user_by_login(
 ) -> sqlx::Result<Option<UserRow>> {
     let login = login.trim().to_lowercase();
     let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE username_lower = ? OR email = ? FOR UPDATE"
+        "SELECT {USER_COLUMNS} FROM users WHERE username_lower = ? OR email = ?"
     ))
     .bind(&login)
     .bind(&login)

@@ -40,8 +40,7 @@ pub fn init(service: &'static str, format: LogFormat) -> anyhow::Result<()> {
             .map_err(|err| anyhow::anyhow!("invalid RUST_LOG {directives:?}: {err}"))?,
         Err(_) => EnvFilter::new("info"),
     };
-    let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = Vec::new();
-    layers.push(match format {
+    let output: Box<dyn Layer<Registry> + Send + Sync> = match format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
@@ -49,17 +48,31 @@ pub fn init(service: &'static str, format: LogFormat) -> anyhow::Result<()> {
             .with_span_list(false)
             .boxed(),
         LogFormat::Pretty => tracing_subscriber::fmt::layer().boxed(),
-    });
-    #[cfg(feature = "otlp")]
-    if let Some(layer) = otlp::layer(service)? {
-        layers.push(layer);
-    }
+    };
+    let layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> = std::iter::once(output)
+        .chain(otlp_layer(service)?)
+        .collect();
     tracing_subscriber::registry()
         .with(layers)
         .with(filter)
         .try_init()?;
     tracing::debug!(service, "logging initialised");
     Ok(())
+}
+
+/// The OTLP export layer, when the `otlp` feature is on and an endpoint is configured.
+fn otlp_layer(
+    service: &'static str,
+) -> anyhow::Result<Option<Box<dyn Layer<Registry> + Send + Sync>>> {
+    #[cfg(feature = "otlp")]
+    {
+        otlp::layer(service)
+    }
+    #[cfg(not(feature = "otlp"))]
+    {
+        let _ = service;
+        Ok(None)
+    }
 }
 
 #[cfg(feature = "otlp")]

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod helpers;
+mod logs;
 mod passwords;
 mod sessions;
 mod signin;
