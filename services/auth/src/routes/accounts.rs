@@ -9,7 +9,7 @@ use mercato_common::token::CurrentUser;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AppState, db, issue_session, publish, request_email};
+use super::{AppState, db, issue_session, publish, request_email, use_link};
 use crate::crypto::random_token;
 use crate::domain;
 use crate::store::{self, LinkPurpose, UserRow, UserView};
@@ -169,16 +169,7 @@ pub async fn verify_email(
     Json(body): Json<VerifyRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let mut tx = state.pool.begin().await.map_err(db)?;
-    let user_id = store::use_link_token(&mut tx, &body.token, LinkPurpose::VerifyEmail)
-        .await
-        .map_err(db)?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_token",
-                "the link is invalid, used or expired; ask for a new one",
-            )
-        })?;
+    let user_id = use_link(&mut tx, &body.token, LinkPurpose::VerifyEmail).await?;
     sqlx::query("UPDATE users SET email_verified = TRUE WHERE id = ?")
         .bind(&user_id)
         .execute(&mut *tx)

@@ -92,6 +92,24 @@ async fn issue_session(
     }))
 }
 
+/// Uses a single-use link token; an unknown, used or expired one is a 400 `invalid_token`.
+async fn use_link(
+    conn: &mut MySqlConnection,
+    token: &str,
+    purpose: store::LinkPurpose,
+) -> Result<String, ApiError> {
+    store::use_link_token(conn, token, purpose)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "invalid_token",
+                "the link is invalid, used or expired; ask for a new one",
+            )
+        })
+}
+
 /// Writes an `email.requested.v1` for `to` to the outbox, in the caller's transaction.
 async fn request_email(
     conn: &mut MySqlConnection,

@@ -8,7 +8,7 @@ use mercato_common::token::CurrentUser;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{AppState, db, request_email};
+use super::{AppState, db, request_email, use_link};
 use crate::crypto::random_token;
 use crate::domain;
 use crate::store::{self, LinkPurpose, UserRow};
@@ -70,16 +70,7 @@ pub async fn reset(
     Json(body): Json<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = state.pool.begin().await.map_err(db)?;
-    let user_id = store::use_link_token(&mut tx, &body.token, LinkPurpose::ResetPassword)
-        .await
-        .map_err(db)?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_token",
-                "the link is invalid, used or expired; ask for a new one",
-            )
-        })?;
+    let user_id = use_link(&mut tx, &body.token, LinkPurpose::ResetPassword).await?;
     let user = store::user_by_id(&mut tx, &user_id)
         .await
         .map_err(db)?

@@ -41,7 +41,7 @@ impl TestBroker {
     }
 
     /// Declares a plain queue bound to `keys` on the events exchange and returns a stream of
-    /// the message ids that arrive on it (an observer beside the services' queues).
+    /// the ids of the events that arrive on it (an observer beside the services' queues).
     ///
     /// # Panics
     ///
@@ -51,41 +51,11 @@ impl TestBroker {
         name: &str,
         keys: &[&str],
     ) -> tokio::sync::mpsc::UnboundedReceiver<String> {
-        let topology = ServiceTopology::with_bindings(
-            &self.config,
-            name,
-            keys.iter().map(|k| (*k).to_owned()).collect(),
-        );
-        topology
-            .declare(&self.connection)
-            .await
-            .expect("the observer queue declares");
-        let channel = self
-            .connection
-            .create_channel()
-            .await
-            .expect("a channel opens");
-        let mut consumer = channel
-            .basic_consume(
-                topology.queue.as_str().into(),
-                "".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .expect("the observer consumes");
+        let mut envelopes = self.observe_envelopes(name, keys).await;
         let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(async move {
-            let _channel = channel;
-            while let Some(Ok(delivery)) = consumer.next().await {
-                let id = delivery
-                    .properties
-                    .message_id()
-                    .as_ref()
-                    .map(|id| id.as_str().to_owned())
-                    .unwrap_or_default();
-                let _ = delivery.ack(BasicAckOptions::default()).await;
-                if sender.send(id).is_err() {
+            while let Some(envelope) = envelopes.recv().await {
+                if sender.send(envelope.id.to_string()).is_err() {
                     break;
                 }
             }
@@ -93,7 +63,8 @@ impl TestBroker {
         receiver
     }
 
-    /// Like [`TestBroker::observe`], but yields the envelopes themselves.
+    /// Declares a plain queue bound to `keys` on the events exchange and returns a stream of
+    /// the envelopes that arrive on it.
     ///
     /// # Panics
     ///
