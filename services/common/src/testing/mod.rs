@@ -125,7 +125,7 @@ impl TestKeys {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
         header.typ = Some(crate::token::USER_TOKEN_TYPE.to_owned());
         header.kid = Some(self.signing.kid().to_owned());
-        jsonwebtoken::encode(&header, &claims, self.signing.encoding_key()).expect("signing works")
+        jsonwebtoken::encode(&header, &claims, &self.signing.encoding_key()).expect("signing works")
     }
 
     /// An internal token for one request to `service`, as the gateway would mint it.

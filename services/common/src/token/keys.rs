@@ -11,8 +11,8 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, spki::der::pem::LineEnding};
+use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
-use jsonwebtoken::{DecodingKey, EncodingKey};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +51,6 @@ pub enum KeyError {
 pub struct SigningKey {
     kid: String,
     key: ed25519_dalek::SigningKey,
-    encoding: EncodingKey,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -71,7 +70,10 @@ impl SigningKey {
     pub fn generate(kid: impl Into<String>) -> Result<Self, KeyError> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|err| KeyError::Random(err.to_string()))?;
-        Self::from_dalek(kid.into(), ed25519_dalek::SigningKey::from_bytes(&seed))
+        Ok(Self::from_dalek(
+            kid.into(),
+            ed25519_dalek::SigningKey::from_bytes(&seed),
+        ))
     }
 
     /// Loads a PKCS#8 PEM private key.
@@ -82,7 +84,7 @@ impl SigningKey {
     pub fn from_pkcs8_pem(kid: impl Into<String>, pem: &str) -> Result<Self, KeyError> {
         let key = ed25519_dalek::SigningKey::from_pkcs8_pem(pem)
             .map_err(|err| KeyError::InvalidPrivateKey(err.to_string()))?;
-        Self::from_dalek(kid.into(), key)
+        Ok(Self::from_dalek(kid.into(), key))
     }
 
     /// Loads the key from the inline PEM if given, otherwise from the file.
@@ -105,12 +107,8 @@ impl SigningKey {
         }
     }
 
-    fn from_dalek(kid: String, key: ed25519_dalek::SigningKey) -> Result<Self, KeyError> {
-        let der = key
-            .to_pkcs8_der()
-            .map_err(|err| KeyError::InvalidPrivateKey(err.to_string()))?;
-        let encoding = EncodingKey::from_ed_der(der.as_bytes());
-        Ok(Self { kid, key, encoding })
+    fn from_dalek(kid: String, key: ed25519_dalek::SigningKey) -> Self {
+        Self { kid, key }
     }
 
     /// The key id written in token headers.
@@ -143,8 +141,17 @@ impl SigningKey {
         }
     }
 
-    pub(crate) fn encoding_key(&self) -> &EncodingKey {
-        &self.encoding
+    /// The key in `jsonwebtoken`'s form, for tests that forge tokens the minter never would.
+    #[cfg(any(test, feature = "test-support"))]
+    pub(crate) fn encoding_key(&self) -> jsonwebtoken::EncodingKey {
+        let der = self.key.to_pkcs8_der().expect("a valid key encodes");
+        jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes())
+    }
+
+    /// Signs `message` with the key already expanded in memory.
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.key.sign(message).to_bytes()
     }
 }
 

@@ -33,7 +33,7 @@ fn sign(key: &SigningKey, typ: &str, claims: &Value) -> String {
     let mut header = Header::new(Algorithm::EdDSA);
     header.typ = Some(typ.into());
     header.kid = Some(key.kid().into());
-    jsonwebtoken::encode(&header, claims, key.encoding_key()).unwrap()
+    jsonwebtoken::encode(&header, claims, &key.encoding_key()).unwrap()
 }
 
 fn internal_claims(aud: &str) -> Value {
@@ -212,7 +212,7 @@ fn an_unknown_or_missing_kid_is_refused() {
     let mut header = Header::new(Algorithm::EdDSA);
     header.typ = Some(INTERNAL_TOKEN_TYPE.into());
     let no_kid =
-        jsonwebtoken::encode(&header, &internal_claims("orders"), trusted.encoding_key()).unwrap();
+        jsonwebtoken::encode(&header, &internal_claims("orders"), &trusted.encoding_key()).unwrap();
     assert_eq!(verifier.verify(&no_kid), Err(TokenError::UnknownKey));
 }
 
@@ -278,7 +278,7 @@ fn a_wrong_or_missing_typ_is_refused() {
     header.typ = None;
     header.kid = Some("k1".into());
     let untyped =
-        jsonwebtoken::encode(&header, &internal_claims("orders"), key.encoding_key()).unwrap();
+        jsonwebtoken::encode(&header, &internal_claims("orders"), &key.encoding_key()).unwrap();
     assert_eq!(verifier.verify(&untyped), Err(TokenError::Type));
 }
 
