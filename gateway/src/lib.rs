@@ -59,18 +59,31 @@ pub struct Limits {
     pub max_body_bytes: usize,
 }
 
-/// What the gateway's handlers share.
+/// What the gateway's handlers share, behind one `Arc`: axum clones the state for every
+/// request, and one reference count is all that clone should cost.
 #[derive(Debug, Clone)]
-pub struct AppState {
-    jwks: Arc<Jwks>,
+pub struct AppState(Arc<Shared>);
+
+/// The contents of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
+    jwks: Jwks,
     minter: TokenMinter,
-    user_verifier: Arc<TokenVerifier>,
+    user_verifier: TokenVerifier,
     upstreams: Upstreams,
     limiter: Limiter,
     cookies: Cookies,
-    allowed_origins: Arc<Vec<String>>,
+    allowed_origins: Vec<String>,
     limits: Limits,
     trust_forwarded_for: bool,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// The gateway's routes.
@@ -104,7 +117,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn jwks(State(state): State<AppState>) -> Json<Jwks> {
-    Json(state.jwks.as_ref().clone())
+    Json(state.jwks.clone())
 }
 
 /// The gateway's server, ready to bind.
@@ -139,10 +152,10 @@ pub async fn server(config: &Config) -> anyhow::Result<HttpServer> {
         .await
         .context("cannot reach Redis")?;
     let limiter = Limiter::new(redis, config.redis_prefix.clone());
-    let state = AppState {
-        jwks: Arc::new(jwks),
+    let state = AppState(Arc::new(Shared {
+        jwks,
         minter: TokenMinter::new(signing),
-        user_verifier: Arc::new(user_verifier),
+        user_verifier,
         upstreams: Upstreams::new(
             config.upstream_map(),
             config.upstream_max_in_flight,
@@ -152,14 +165,14 @@ pub async fn server(config: &Config) -> anyhow::Result<HttpServer> {
         cookies: Cookies {
             secure: config.cookie_secure,
         },
-        allowed_origins: Arc::new(config.allowed_origins.clone()),
+        allowed_origins: config.allowed_origins.clone(),
         limits: Limits {
             per_ip: config.rate_limit_per_ip,
             per_account: config.rate_limit_per_account,
             max_body_bytes: config.max_body_bytes,
         },
         trust_forwarded_for: config.trust_forwarded_for,
-    };
+    }));
     // Clients may not choose the request id, which ends up in every log line and token;
     // only a trusted proxy in front of the gateway may pass one on.
     let server = HttpServer::new(NAME, config.http.clone(), router(state))
