@@ -26,6 +26,22 @@ fn cookie(set: &[String], name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} cookie in {set:?}"))
 }
 
+/// A browser's unsafe request: cookies, and the origin the gateway allows.
+async fn post_from_browser(
+    platform: &Platform,
+    client: &reqwest::Client,
+    path: &str,
+    cookie: &str,
+) -> reqwest::Response {
+    client
+        .post(platform.gateway.url(path))
+        .header("cookie", cookie)
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn sign_up(
     platform: &Platform,
     client: &reqwest::Client,
@@ -133,13 +149,7 @@ async fn a_browser_signs_in_refreshes_and_signs_out_with_cookies() {
         "quinn"
     );
 
-    let refreshed = client
-        .post(platform.gateway.url("/api/v1/auth/refresh"))
-        .header("cookie", &refresh)
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .unwrap();
+    let refreshed = post_from_browser(&platform, &client, "/api/v1/auth/refresh", &refresh).await;
     assert_eq!(refreshed.status(), 200);
     let rotated = cookies(&refreshed);
     let (new_access, new_refresh) = (
@@ -148,22 +158,16 @@ async fn a_browser_signs_in_refreshes_and_signs_out_with_cookies() {
     );
     assert_ne!(new_refresh, refresh);
 
-    let replay = client
-        .post(platform.gateway.url("/api/v1/auth/refresh"))
-        .header("cookie", &refresh)
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .unwrap();
+    let replay = post_from_browser(&platform, &client, "/api/v1/auth/refresh", &refresh).await;
     assert_eq!(replay.status(), 401, "an old refresh token is refused");
 
-    let signout = client
-        .post(platform.gateway.url("/api/v1/auth/signout"))
-        .header("cookie", format!("{new_access}; {new_refresh}"))
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .unwrap();
+    let signout = post_from_browser(
+        &platform,
+        &client,
+        "/api/v1/auth/signout",
+        &format!("{new_access}; {new_refresh}"),
+    )
+    .await;
     assert_eq!(signout.status(), 204);
     assert!(
         cookies(&signout).iter().all(|c| c.ends_with('=')),

@@ -56,39 +56,21 @@ pub struct UpdateSellerRequest {
 }
 
 impl UpdateSellerRequest {
+    /// Checks the fields present; absent ones keep their stored, already valid values.
     fn check(&self) -> Result<(), ApiError> {
-        let mut c = Checker::default();
-        if let Some(v) = &self.full_name {
-            profile::check_full_name(&mut c, v)
+        ProfileFields {
+            full_name: self.full_name.as_deref(),
+            one_liner: self.one_liner.as_deref(),
+            description: self.description.as_deref(),
+            languages: self.languages.as_deref(),
+            skills: self.skills.as_deref(),
+            experience: self.experience.as_deref(),
+            education: self.education.as_deref(),
+            certificates: self.certificates.as_deref(),
+            social_links: self.social_links.as_deref(),
+            response_time_hours: self.response_time_hours,
         }
-        if let Some(v) = &self.one_liner {
-            profile::check_one_liner(&mut c, v)
-        }
-        if let Some(v) = &self.description {
-            profile::check_description(&mut c, v)
-        }
-        if let Some(v) = &self.languages {
-            profile::check_languages(&mut c, v)
-        }
-        if let Some(v) = &self.skills {
-            profile::check_skills(&mut c, v)
-        }
-        if let Some(v) = &self.experience {
-            profile::check_experience(&mut c, v)
-        }
-        if let Some(v) = &self.education {
-            profile::check_education(&mut c, v)
-        }
-        if let Some(v) = &self.certificates {
-            profile::check_certificates(&mut c, v)
-        }
-        if let Some(v) = &self.social_links {
-            profile::check_social_links(&mut c, v)
-        }
-        if let Some(v) = self.response_time_hours {
-            profile::check_response_time(&mut c, v)
-        }
-        c.finish().map_err(ApiError::validation)
+        .check()
     }
 
     /// The `$set` document of the fields present, trimmed.
@@ -141,17 +123,70 @@ impl UpdateSellerRequest {
 
 impl CreateSellerRequest {
     fn check(&self) -> Result<(), ApiError> {
+        ProfileFields {
+            full_name: Some(&self.full_name),
+            one_liner: Some(&self.one_liner),
+            description: Some(&self.description),
+            languages: Some(&self.languages),
+            skills: Some(&self.skills),
+            experience: Some(&self.experience),
+            education: Some(&self.education),
+            certificates: Some(&self.certificates),
+            social_links: Some(&self.social_links),
+            response_time_hours: Some(self.response_time_hours),
+        }
+        .check()
+    }
+}
+
+/// The profile fields of a request, each present or not: the one place both creating and
+/// editing a profile check them.
+struct ProfileFields<'a> {
+    full_name: Option<&'a str>,
+    one_liner: Option<&'a str>,
+    description: Option<&'a str>,
+    languages: Option<&'a [Language]>,
+    skills: Option<&'a [String]>,
+    experience: Option<&'a [Experience]>,
+    education: Option<&'a [Education]>,
+    certificates: Option<&'a [Certificate]>,
+    social_links: Option<&'a [String]>,
+    response_time_hours: Option<u32>,
+}
+
+impl ProfileFields<'_> {
+    fn check(&self) -> Result<(), ApiError> {
         let mut c = Checker::default();
-        profile::check_full_name(&mut c, &self.full_name);
-        profile::check_one_liner(&mut c, &self.one_liner);
-        profile::check_description(&mut c, &self.description);
-        profile::check_languages(&mut c, &self.languages);
-        profile::check_skills(&mut c, &self.skills);
-        profile::check_experience(&mut c, &self.experience);
-        profile::check_education(&mut c, &self.education);
-        profile::check_certificates(&mut c, &self.certificates);
-        profile::check_social_links(&mut c, &self.social_links);
-        profile::check_response_time(&mut c, self.response_time_hours);
+        if let Some(v) = self.full_name {
+            profile::check_full_name(&mut c, v);
+        }
+        if let Some(v) = self.one_liner {
+            profile::check_one_liner(&mut c, v);
+        }
+        if let Some(v) = self.description {
+            profile::check_description(&mut c, v);
+        }
+        if let Some(v) = self.languages {
+            profile::check_languages(&mut c, v);
+        }
+        if let Some(v) = self.skills {
+            profile::check_skills(&mut c, v);
+        }
+        if let Some(v) = self.experience {
+            profile::check_experience(&mut c, v);
+        }
+        if let Some(v) = self.education {
+            profile::check_education(&mut c, v);
+        }
+        if let Some(v) = self.certificates {
+            profile::check_certificates(&mut c, v);
+        }
+        if let Some(v) = self.social_links {
+            profile::check_social_links(&mut c, v);
+        }
+        if let Some(v) = self.response_time_hours {
+            profile::check_response_time(&mut c, v);
+        }
         c.finish().map_err(ApiError::validation)
     }
 }
