@@ -109,10 +109,7 @@ impl Platform {
         let mysql = TestMySql::new().await;
         let service = ServiceConfig {
             http: CommonConfig::for_tests(),
-            tokens: TokenVerifyConfig {
-                token_jwks_file: None,
-                token_jwks: Some(keys.jwks_json()),
-            },
+            tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
         };
 
         let mut services = Vec::new();

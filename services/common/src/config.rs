@@ -67,6 +67,22 @@ pub struct TokenVerifyConfig {
     /// The JWKS document itself, as JSON; takes precedence over `TOKEN_JWKS_FILE`.
     #[arg(long, env = "TOKEN_JWKS")]
     pub token_jwks: Option<String>,
+
+    /// The `aud` internal tokens must carry; the service's own name when unset. It must be the
+    /// name the gateway's `UPSTREAMS` gives the service, since the gateway mints `aud` from it.
+    #[arg(long, env = "TOKEN_AUDIENCE")]
+    pub token_audience: Option<String>,
+}
+
+impl TokenVerifyConfig {
+    /// Keys given inline as a JWKS document, the service's own name as audience.
+    pub fn from_jwks(jwks: String) -> Self {
+        Self {
+            token_jwks_file: None,
+            token_jwks: Some(jwks),
+            token_audience: None,
+        }
+    }
 }
 
 /// The private key the gateway signs tokens with.

@@ -22,7 +22,8 @@ pub struct ServiceConfig {
     pub tokens: TokenVerifyConfig,
 }
 
-/// An [`HttpServer`] for the service `name` that requires internal tokens with `aud = name`.
+/// An [`HttpServer`] for the service `name` that requires internal tokens with `aud = name`
+/// (or `TOKEN_AUDIENCE` when set).
 ///
 /// # Errors
 ///
@@ -38,10 +39,16 @@ pub fn server(
         config.tokens.token_jwks_file.as_deref(),
     )
     .context("failed to load the gateway's public keys (TOKEN_JWKS / TOKEN_JWKS_FILE)")?;
-    tracing::info!(service = name, keys = keys.len(), "loaded gateway keys");
+    let audience = config.tokens.token_audience.as_deref().unwrap_or(name);
+    tracing::info!(
+        service = name,
+        audience,
+        keys = keys.len(),
+        "loaded gateway keys"
+    );
     Ok(HttpServer::new(name, config.http.clone(), router)
         .with_default_port(default_port)
-        .require_gateway_token(GatewayAuth::new(TokenVerifier::internal(keys, name))))
+        .require_gateway_token(GatewayAuth::new(TokenVerifier::internal(keys, audience))))
 }
 
 /// Serves `server` until SIGTERM or SIGINT, then shuts down gracefully.

@@ -42,10 +42,7 @@ pub async fn spawn_app() -> TestApp {
     let config = Config {
         service: ServiceConfig {
             http: CommonConfig::for_tests(),
-            tokens: TokenVerifyConfig {
-                token_jwks_file: None,
-                token_jwks: Some(keys.jwks_json()),
-            },
+            tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
         },
         broker: broker.config.clone(),
         database_url: format!("mysql://mercato:mercato@127.0.0.1:3306/{}", db.name).into(),

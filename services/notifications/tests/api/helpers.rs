@@ -28,10 +28,7 @@ pub async fn spawn_app(smtp_port: u16, max_attempts: u32) -> TestApp {
     let config = Config {
         service: ServiceConfig {
             http: CommonConfig::for_tests(),
-            tokens: TokenVerifyConfig {
-                token_jwks_file: None,
-                token_jwks: Some(TestKeys::new().jwks_json()),
-            },
+            tokens: TokenVerifyConfig::from_jwks(TestKeys::new().jwks_json()),
         },
         broker: broker_config,
         smtp: SmtpConfig::local(smtp_port),
