@@ -26,6 +26,7 @@ apt_updated=
 secantusdb_version=0.7.0b3
 aiosmtpd_version=1.4.6
 pymongo_version=4.20.1
+kubernetes_validate_version=1.37.0
 
 say() { printf 'deps: %s\n' "$*"; }
 changed() { changes=$((changes + 1)); say "$*"; }
@@ -145,7 +146,8 @@ python_tools() {
     python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$venv"; }
     changed "created the virtualenv $venv"
   fi
-  local want=("secantusdb==$secantusdb_version" "aiosmtpd==$aiosmtpd_version" "pymongo==$pymongo_version")
+  local want=("secantusdb==$secantusdb_version" "aiosmtpd==$aiosmtpd_version" "pymongo==$pymongo_version"
+    "kubernetes-validate==$kubernetes_validate_version")
   local spec missing=()
   for spec in "${want[@]}"; do
     [[ $("$venv/bin/pip" show "${spec%%==*}" 2>/dev/null | sed -n 's/^Version: //p') == "${spec##*==}" ]] || missing+=("$spec")

@@ -1,0 +1,96 @@
+//! Reads what rendering needs from the cluster: referenced Secrets (names, versions and keys
+//! only), the namespace's gateway, and the gateway Ingress's load-balancer address.
+
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::networking::v1::Ingress;
+use kube::api::ListParams;
+use kube::{Api, Client, ResourceExt};
+
+use crate::api::{MarketplaceService, Role};
+use crate::render::inputs::{
+    GatewayInfo, Inputs, LbAddress, SecretState, mercato_issuer, secret_needs,
+};
+
+/// The inputs of `ms`'s render; `peers` are the namespace's `MarketplaceService`s.
+///
+/// # Errors
+///
+/// An API failure other than "not found".
+pub async fn inputs(
+    client: &Client,
+    namespace: &str,
+    ms: &MarketplaceService,
+    peers: &[MarketplaceService],
+) -> Result<Inputs, kube::Error> {
+    let secrets_api: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    let mut inputs = Inputs::default();
+    let mut names: Vec<String> = secret_needs(ms).into_iter().map(|n| n.secret).collect();
+    names.dedup();
+    for name in names {
+        if let Some(secret) = secrets_api.get_opt(&name).await? {
+            let mut keys: std::collections::BTreeSet<String> =
+                secret.data.unwrap_or_default().into_keys().collect();
+            keys.extend(secret.string_data.unwrap_or_default().into_keys());
+            inputs.secrets.insert(
+                name,
+                SecretState {
+                    resource_version: secret.metadata.resource_version.unwrap_or_default(),
+                    keys,
+                },
+            );
+        }
+    }
+    if ms.spec.role == Role::Internal {
+        inputs.gateway = peers
+            .iter()
+            .find(|p| p.spec.role == Role::Gateway && p.metadata.deletion_timestamp.is_none())
+            .map(|g| GatewayInfo {
+                name: g.name_any(),
+                issuer: g
+                    .spec
+                    .token_policy
+                    .issuer
+                    .clone()
+                    .unwrap_or_else(mercato_issuer),
+            });
+    }
+    if ms.spec.ingress.is_some() {
+        let ingresses: Api<Ingress> = Api::namespaced(client.clone(), namespace);
+        if let Some(ingress) = ingresses.get_opt(&ms.name_any()).await? {
+            inputs.ingress_addresses = load_balancer_addresses(&ingress);
+        }
+    }
+    Ok(inputs)
+}
+
+/// The namespace's `MarketplaceService`s.
+///
+/// # Errors
+///
+/// An API failure.
+pub async fn peers(
+    client: &Client,
+    namespace: &str,
+) -> Result<Vec<MarketplaceService>, kube::Error> {
+    let api: Api<MarketplaceService> = Api::namespaced(client.clone(), namespace);
+    Ok(api.list(&ListParams::default()).await?.items)
+}
+
+fn load_balancer_addresses(ingress: &Ingress) -> Vec<LbAddress> {
+    let mut addresses: Vec<LbAddress> = ingress
+        .status
+        .as_ref()
+        .and_then(|s| s.load_balancer.as_ref())
+        .and_then(|lb| lb.ingress.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|i| {
+            i.hostname
+                .clone()
+                .map(LbAddress::Hostname)
+                .or_else(|| i.ip.clone().map(LbAddress::Ip))
+        })
+        .collect();
+    addresses.sort();
+    addresses
+}

@@ -1,0 +1,153 @@
+//! The operator's committed YAML stays true: the rendering of every example matches its golden
+//! file, `crds/` matches the CRD the code derives, and everything validates against the
+//! Kubernetes schemas (`kubernetes-validate` from PyPI, installed by `scripts/deps.sh`).
+//!
+//! `UPDATE_GOLDEN=1 cargo test -p mercato-operator --test manifests` rewrites the golden files
+//! and `crds/`; review the diff before committing it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kube::CustomResourceExt;
+use mercato_operator::api::MarketplaceService;
+use mercato_operator::preview::render_file;
+use mercato_operator::render::Settings;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+        .expect("examples/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn golden_path(example: &Path) -> PathBuf {
+    root()
+        .join("tests/golden")
+        .join(example.file_name().expect("a file name"))
+}
+
+fn crd_path() -> PathBuf {
+    root().join("crds/marketplaceservices.mercato.dev.yaml")
+}
+
+/// Compares `actual` with the committed file, or rewrites it under `UPDATE_GOLDEN=1`.
+fn check(path: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(path, actual).expect("golden file written");
+        return;
+    }
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("{} is missing: run with UPDATE_GOLDEN=1", path.display()));
+    assert!(
+        expected == actual,
+        "{} is out of date: run `UPDATE_GOLDEN=1 cargo test -p mercato-operator --test manifests` and review the diff",
+        path.display()
+    );
+}
+
+#[test]
+fn every_example_renders_to_its_golden_file() {
+    let files = examples();
+    assert!(
+        files.len() >= 10,
+        "a namespace, a broker and eight components"
+    );
+    for example in files {
+        let rendered = render_file(&example, &Settings::default()).expect("example renders");
+        if rendered.is_empty() {
+            // A namespace or broker: nothing the operator applies.
+            assert!(
+                !golden_path(&example).exists(),
+                "{} renders nothing",
+                example.display()
+            );
+            continue;
+        }
+        check(&golden_path(&example), &rendered);
+    }
+}
+
+#[test]
+fn crds_folder_holds_the_derived_crd() {
+    let crd =
+        mercato_operator::render::to_yaml(&MarketplaceService::crd()).expect("CRD serializes");
+    check(&crd_path(), &crd);
+}
+
+fn venv_tool(name: &str) -> PathBuf {
+    let venv = std::env::var_os("MERCATO_VENV").map_or_else(
+        || PathBuf::from(std::env::var("HOME").expect("HOME is set")).join(".cache/mercato/venv"),
+        PathBuf::from,
+    );
+    venv.join("bin").join(name)
+}
+
+fn run(command: &mut Command) -> String {
+    let output = command.output().unwrap_or_else(|e| {
+        panic!("cannot run {command:?} ({e}): run scripts/deps.sh, which installs it")
+    });
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{command:?} failed:\n{text}");
+    text
+}
+
+#[test]
+fn rendered_objects_and_the_crd_pass_kubernetes_schema_validation() {
+    let mut command = Command::new(venv_tool("kubernetes-validate"));
+    command.args(["--kubernetes-version", "1.33", "--strict"]);
+    command.arg(crd_path());
+    command.arg(root().join("deploy/rbac.yaml"));
+    command.arg(root().join("deploy/operator.yaml"));
+    for example in examples() {
+        let golden = golden_path(&example);
+        if golden.exists() {
+            command.arg(golden);
+        }
+    }
+    let report = run(&mut command);
+    assert!(!report.contains("ERROR"), "{report}");
+    assert!(
+        report.contains("passed for resource clusterrole/mercato-operator"),
+        "{report}"
+    );
+    assert!(
+        report.contains("passed for resource deployment/gateway"),
+        "{report}"
+    );
+}
+
+#[test]
+fn every_example_passes_the_crd_schema_strictly() {
+    let mut command = Command::new(venv_tool("python"));
+    command
+        .arg(root().join("tests/validate_cr.py"))
+        .arg(crd_path());
+    command.args(examples());
+    let report = run(&mut command);
+    for component in [
+        "gateway",
+        "auth",
+        "users",
+        "gigs",
+        "chat",
+        "orders",
+        "reviews",
+        "notifications",
+    ] {
+        assert!(
+            report.contains(&format!("MarketplaceService/{component}: valid")),
+            "{component} not checked:\n{report}"
+        );
+    }
+}
