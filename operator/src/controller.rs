@@ -30,6 +30,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::api::foreign::{Binding, DNSEndpoint, Queue};
 use crate::api::{MarketplaceService, Role};
+use crate::endpoints::AwsEndpoints;
 use crate::reconcile::{Context, error_policy, reconcile};
 use crate::render::Settings;
 use crate::render::inputs::secret_needs;
@@ -180,7 +181,13 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
         }
     });
 
-    let context = Arc::new(Context::new(client, args.settings, args.pod_name));
+    let endpoints = Arc::new(AwsEndpoints::from_environment().await);
+    let context = Arc::new(Context::new(
+        client,
+        args.settings,
+        args.pod_name,
+        endpoints,
+    ));
     tracing::info!(concurrency = args.concurrency, "controller started");
     controller
         .run(reconcile, error_policy, context)

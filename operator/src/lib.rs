@@ -6,10 +6,12 @@
 //! - [`render`]: pure functions from a `MarketplaceService` (and resolved inputs) to objects.
 //! - [`reconcile`]: one reconcile: resolve, apply, prune, release exchanges, report status.
 //! - [`controller`]: the watches, the controller loop and the `/metrics` endpoint.
+//! - [`endpoints`]: endpoints of AWS-managed databases (RDS, ElastiCache).
 //! - [`preview`]: `render FILE...` for GitOps previews and golden tests.
 
 pub mod api;
 pub mod controller;
+pub mod endpoints;
 pub mod preview;
 pub mod reconcile;
 pub mod render;

@@ -22,6 +22,7 @@ use serde_json::json;
 
 use crate::api::foreign::Exchange;
 use crate::api::{MarketplaceService, MarketplaceServiceStatus};
+use crate::endpoints::EndpointResolver;
 use crate::render::inputs::Concern;
 use crate::render::meta::{MANAGER, children_selector, exchanges_selector};
 use crate::render::{Settings, api_resource, child_kinds, messaging, render};
@@ -78,6 +79,8 @@ pub struct Context {
     pub settings: Settings,
     /// Publishes Kubernetes events on the objects.
     pub recorder: Recorder,
+    /// Finds endpoints of AWS-bound databases.
+    pub endpoints: Arc<dyn EndpointResolver>,
     /// Consecutive failures per object, for backoff.
     failures: Arc<Mutex<HashMap<String, u32>>>,
 }
@@ -92,7 +95,12 @@ impl std::fmt::Debug for Context {
 
 impl Context {
     /// A context reporting events as `instance` of the operator.
-    pub fn new(client: Client, settings: Settings, instance: String) -> Self {
+    pub fn new(
+        client: Client,
+        settings: Settings,
+        instance: String,
+        endpoints: Arc<dyn EndpointResolver>,
+    ) -> Self {
         let recorder = Recorder::new(
             client.clone(),
             Reporter {
@@ -104,6 +112,7 @@ impl Context {
             client,
             settings,
             recorder,
+            endpoints,
             failures: Arc::default(),
         }
     }
@@ -181,15 +190,19 @@ async fn converge(
         set_finalizer(&api, ms, true).await?;
     }
     let peers = resolve::peers(client, namespace).await?;
-    let inputs = resolve::inputs(client, namespace, ms, &peers).await?;
+    let mut inputs = resolve::inputs(client, namespace, ms, &peers).await?;
     let missing = inputs.missing(ms);
-    let unresolved: Vec<String> = ms
-        .spec
-        .databases
-        .iter()
-        .filter(|db| db.aws.is_some() && !inputs.endpoints.contains_key(&db.name))
-        .map(|db| db.name.clone())
-        .collect();
+    let mut unresolved = Vec::new();
+    for db in &ms.spec.databases {
+        if let Some(aws) = &db.aws {
+            match ctx.endpoints.resolve(aws).await {
+                Ok(endpoint) => {
+                    inputs.endpoints.insert(db.name.clone(), endpoint);
+                }
+                Err(error) => unresolved.push((db.name.clone(), error)),
+            }
+        }
+    }
     let mut held = BTreeSet::new();
     if !unresolved.is_empty() || missing.iter().any(|n| n.concern != Concern::Networking) {
         held.extend([

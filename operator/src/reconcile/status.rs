@@ -13,6 +13,7 @@ use crate::api::{
     DnsMode, ManagedResource, MarketplaceService, MarketplaceServiceStatus, Role, Verdict,
     conditions,
 };
+use crate::endpoints::LookupError;
 use crate::render::inputs::{Concern, Inputs, SecretNeed};
 use crate::render::network::{address, public_url};
 
@@ -23,8 +24,8 @@ pub struct Observed<'a> {
     pub inputs: &'a Inputs,
     /// Secret keys referenced but missing.
     pub missing: &'a [SecretNeed],
-    /// Database bindings no endpoint could be found for.
-    pub unresolved: &'a [String],
+    /// Database bindings no endpoint could be found for, and why.
+    pub unresolved: &'a [(String, LookupError)],
     /// Outcome of each applied object.
     pub applied: &'a [Applied],
     /// Kinds held back (not applied) because their inputs are missing.
@@ -249,14 +250,13 @@ fn databases(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
     if let Some(v) = missing_in(observed, Concern::Databases) {
         return v;
     }
-    if !observed.unresolved.is_empty() {
-        return Verdict::failed(
-            "EndpointNotResolved",
-            format!(
-                "no endpoint for {}: this operator build resolves no AWS identifiers; bind through secretRef",
-                observed.unresolved.join(", ")
-            ),
-        );
+    if let Some((_, first)) = observed.unresolved.first() {
+        let all: Vec<String> = observed
+            .unresolved
+            .iter()
+            .map(|(binding, error)| format!("{binding}: {error}"))
+            .collect();
+        return Verdict::failed(first.reason(), all.join("; "));
     }
     Verdict::ok("Bound", format!("{} bindings", ms.spec.databases.len()))
 }

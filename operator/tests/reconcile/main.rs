@@ -7,10 +7,13 @@ mod fake;
 use std::sync::Arc;
 
 use fake::Cluster;
+use futures_util::future::BoxFuture;
 use http::Method;
-use mercato_operator::api::MarketplaceService;
+use mercato_operator::api::{AwsDatabase, MarketplaceService};
+use mercato_operator::endpoints::{EndpointResolver, LookupError};
 use mercato_operator::reconcile::{Context, FINALIZER, reconcile};
 use mercato_operator::render::Settings;
+use mercato_operator::render::inputs::DbEndpoint;
 use serde_json::{Value, json};
 
 const NS: &str = "/api/v1/namespaces/shop";
@@ -93,6 +96,7 @@ async fn run(cluster: &Cluster, name: &str) -> kube::runtime::controller::Action
         cluster.client(),
         Settings::default(),
         "test".into(),
+        Arc::new(FixedEndpoints),
     ));
     tokio::time::timeout(
         std::time::Duration::from_secs(5),
@@ -101,6 +105,31 @@ async fn run(cluster: &Cluster, name: &str) -> kube::runtime::controller::Action
     .await
     .expect("the reconcile finishes")
     .expect("the reconcile succeeds")
+}
+
+/// AWS as the tests need it: `orders` is available, `reviews` still being created.
+#[derive(Debug)]
+struct FixedEndpoints;
+
+impl EndpointResolver for FixedEndpoints {
+    fn resolve<'a>(
+        &'a self,
+        db: &'a AwsDatabase,
+    ) -> BoxFuture<'a, Result<DbEndpoint, LookupError>> {
+        let id = db.rds_instance_identifier.clone().unwrap_or_default();
+        Box::pin(async move {
+            match id.as_str() {
+                "orders" => Ok(DbEndpoint {
+                    host: "orders.rds.example".into(),
+                    port: 5432,
+                }),
+                _ => Err(LookupError::NotAvailable {
+                    id,
+                    status: "creating".into(),
+                }),
+            }
+        })
+    }
 }
 
 fn condition(cluster: &Cluster, name: &str, type_: &str) -> (String, String, String) {
@@ -441,5 +470,60 @@ async fn deletion_leaves_retained_queues_and_shared_exchanges_alone() {
     assert!(
         cluster.get(&format!("{MSVC}/users")).is_none(),
         "finalizer released"
+    );
+}
+
+#[tokio::test]
+async fn aws_bindings_resolve_to_urls_or_hold_the_deployment() {
+    let cluster = cluster();
+    secret(
+        &cluster,
+        "orders-db-credentials",
+        &["username", "password", "database"],
+    );
+    let aws_spec = |instance: &str| {
+        let mut spec = users_spec();
+        spec["databases"] = json!([{"name": "primary", "engine": "Postgres",
+            "aws": {"rdsInstanceIdentifier": instance, "region": "eu-west-1", "credentialsSecret": "orders-db-credentials"}}]);
+        spec
+    };
+    cluster.put(
+        &format!("{MSVC}/users"),
+        component("users", aws_spec("reviews")),
+    );
+    run(&cluster, "users").await;
+    let (status, reason, message) = condition(&cluster, "users", "DatabasesBound");
+    assert_eq!(
+        (status.as_str(), reason.as_str()),
+        ("False", "EndpointNotAvailable")
+    );
+    assert_eq!(message, "primary: reviews is creating");
+    assert!(cluster.get(&format!("{APPS}/deployments/users")).is_none());
+
+    cluster.edit(&format!("{MSVC}/users"), |u| u["spec"] = aws_spec("orders"));
+    run(&cluster, "users").await;
+    assert_eq!(condition(&cluster, "users", "DatabasesBound").0, "True");
+    let deployment = cluster
+        .get(&format!("{APPS}/deployments/users"))
+        .expect("deployment");
+    let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let url = env
+        .iter()
+        .find(|e| e["name"] == "DATABASE_URL")
+        .expect("DATABASE_URL");
+    assert_eq!(
+        url["value"],
+        "postgres://$(MERCATO_DB_PRIMARY_USERNAME):$(MERCATO_DB_PRIMARY_PASSWORD)@orders.rds.example:5432/$(MERCATO_DB_PRIMARY_DATABASE)"
+    );
+    let password = env
+        .iter()
+        .find(|e| e["name"] == "MERCATO_DB_PRIMARY_PASSWORD")
+        .expect("password");
+    assert_eq!(
+        password["valueFrom"]["secretKeyRef"]["name"],
+        "orders-db-credentials"
     );
 }
