@@ -14,7 +14,9 @@ duration=${DURATION:-10}
 work=$(mktemp -d)
 pids=()
 cleanup() {
+  # Wait for each to exit: a draining gateway still holds its port for the next run.
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   rm -rf "$work"
 }
