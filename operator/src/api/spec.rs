@@ -259,8 +259,8 @@ pub struct Messaging {
 #[serde(rename_all = "camelCase")]
 #[x_kube(
     cel,
-    validation = Rule::new("has(self.name) != has(self.connectionSecret)")
-        .message("messaging.broker needs exactly one of name (a RabbitmqCluster) or connectionSecret")
+    validation = Rule::new("[has(self.name), has(self.connectionSecret), has(self.managementSecret)].filter(x, x).size() == 1")
+        .message("messaging.broker needs exactly one of name (a RabbitmqCluster), connectionSecret or managementSecret")
 )]
 pub struct BrokerRef {
     /// Name of a `RabbitmqCluster`.
@@ -269,9 +269,14 @@ pub struct BrokerRef {
     /// Namespace of that `RabbitmqCluster` (defaults to the object's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// A Secret with `uri`, `username` and `password` of a broker no operator manages.
+    /// A Secret with `uri`, `username` and `password` of a broker no operator manages, for the
+    /// Topology Operator to reach.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_secret: Option<String>,
+    /// A Secret with `url`, `username` and `password` of a broker's HTTP management API (e.g.
+    /// Amazon MQ): this operator then declares the topology itself, no Topology Operator needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub management_secret: Option<String>,
 }
 
 /// An exchange the component publishes to.

@@ -6,6 +6,7 @@
 //! applied with references that cannot resolve.
 
 pub mod apply;
+pub mod broker_api;
 mod resolve;
 pub mod status;
 
@@ -21,12 +22,13 @@ use kube::{Api, Client, Resource, ResourceExt};
 use serde_json::json;
 
 use crate::api::foreign::Exchange;
-use crate::api::{MarketplaceService, MarketplaceServiceStatus};
+use crate::api::{MarketplaceService, MarketplaceServiceStatus, Messaging};
 use crate::endpoints::EndpointResolver;
 use crate::render::inputs::Concern;
 use crate::render::meta::{MANAGER, children_selector, exchanges_selector};
 use crate::render::{Settings, api_resource, child_kinds, messaging, render};
 use apply::Key;
+use broker_api::BrokerError;
 
 /// The finalizer that lets the operator release shared exchanges when a component goes.
 pub const FINALIZER: &str = "mercato.dev/release-exchanges";
@@ -44,6 +46,9 @@ pub enum Error {
     /// The API server failed or refused a request the reconcile cannot go on without.
     #[error("Kubernetes API request failed: {0}")]
     Kube(#[from] kube::Error),
+    /// The broker's management API failed while cleaning up a deleted component.
+    #[error("broker clean-up failed: {0}")]
+    Broker(String),
 }
 
 impl Error {
@@ -51,6 +56,7 @@ impl Error {
     pub fn metric_label(&self) -> &'static str {
         match self {
             Self::NoNamespace => "no_namespace",
+            Self::Broker(_) => "broker_unavailable",
             Self::Kube(kube::Error::Api(s)) if s.code == 409 => "conflict",
             Self::Kube(kube::Error::Api(s)) if s.code >= 500 || s.code == 429 => "api_unavailable",
             Self::Kube(kube::Error::Api(_)) => "api_refused",
@@ -62,7 +68,9 @@ impl Error {
     /// pass, slow for refusals that need a person; both grow, up to five minutes.
     pub fn retry_after(&self, attempt: u32) -> Duration {
         let base = match self.metric_label() {
-            "conflict" | "api_unavailable" | "api_unreachable" => Duration::from_secs(1),
+            "conflict" | "api_unavailable" | "api_unreachable" | "broker_unavailable" => {
+                Duration::from_secs(1)
+            }
             _ => Duration::from_secs(30),
         };
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
@@ -203,6 +211,12 @@ async fn converge(
             }
         }
     }
+    let broker = match &ms.spec.messaging {
+        Some(m) if !missing.iter().any(|n| n.concern == Concern::Messaging) => {
+            declare_through_api(client, namespace, m).await?
+        }
+        _ => None,
+    };
     let mut held = BTreeSet::new();
     if !unresolved.is_empty() || missing.iter().any(|n| n.concern != Concern::Networking) {
         held.extend([
@@ -263,6 +277,7 @@ async fn converge(
         inputs: &inputs,
         missing: &missing,
         unresolved: &unresolved,
+        broker: broker.as_ref(),
         applied: &applied,
         held: &held,
     };
@@ -287,6 +302,25 @@ async fn converge(
     } else {
         REQUEUE_NOT_READY
     }))
+}
+
+/// Declares the topology through the broker's management API when the spec names one.
+async fn declare_through_api(
+    client: &Client,
+    namespace: &str,
+    m: &Messaging,
+) -> Result<Option<Result<(), BrokerError>>, kube::Error> {
+    let Some(secret) = &m.broker.management_secret else {
+        return Ok(None);
+    };
+    let Some(api) = resolve::management_api(client, namespace, secret).await? else {
+        return Ok(None);
+    };
+    let outcome = api.declare(&messaging::plan(m)).await;
+    if let Err(error) = &outcome {
+        tracing::warn!(%error, "the broker refused the topology");
+    }
+    Ok(Some(outcome))
 }
 
 /// Adds or removes the operator's finalizer (server-side apply of that one field).
@@ -322,6 +356,19 @@ async fn release(ms: &MarketplaceService, ctx: &Context, namespace: &str) -> Res
     )
     .await?;
     release_unused_exchanges(ctx, namespace, &peers, &exchanges, Some(&ms.name_any())).await;
+    if let Some(m) = &ms.spec.messaging
+        && let Some(secret) = &m.broker.management_secret
+    {
+        match resolve::management_api(&ctx.client, namespace, secret).await? {
+            Some(api) => api
+                .delete_unretained(&messaging::plan(m))
+                .await
+                .map_err(|e| Error::Broker(e.to_string()))?,
+            None => {
+                tracing::warn!(%secret, "no broker credentials: queues to delete are left on the broker")
+            }
+        }
+    }
     let api: Api<MarketplaceService> = Api::namespaced(ctx.client.clone(), namespace);
     set_finalizer(&api, ms, false).await?;
     Ok(Action::await_change())

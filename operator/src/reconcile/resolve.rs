@@ -6,6 +6,9 @@ use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::ListParams;
 use kube::{Api, Client, ResourceExt};
 
+use secrecy::SecretString;
+
+use super::broker_api::ManagementApi;
 use crate::api::{MarketplaceService, Role};
 use crate::render::inputs::{
     GatewayInfo, Inputs, LbAddress, SecretState, mercato_issuer, secret_needs,
@@ -93,4 +96,34 @@ fn load_balancer_addresses(ingress: &Ingress) -> Vec<LbAddress> {
         .collect();
     addresses.sort();
     addresses
+}
+
+/// The management API named by the Secret `name` (keys `url`, `username`, `password`), or
+/// `None` when the Secret or a key is missing.
+///
+/// # Errors
+///
+/// An API failure other than "not found".
+pub async fn management_api(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<ManagementApi>, kube::Error> {
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    let Some(secret) = secrets.get_opt(name).await? else {
+        return Ok(None);
+    };
+    let data = secret.data.unwrap_or_default();
+    let value = |key: &str| {
+        data.get(key)
+            .and_then(|v| String::from_utf8(v.0.clone()).ok())
+    };
+    Ok(match (value("url"), value("username"), value("password")) {
+        (Some(url), Some(username), Some(password)) => Some(ManagementApi::new(
+            &url,
+            username,
+            SecretString::from(password),
+        )),
+        _ => None,
+    })
 }

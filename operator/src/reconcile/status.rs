@@ -8,6 +8,7 @@ use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::apply::{Applied, Failure};
+use super::broker_api::BrokerError;
 use crate::api::types;
 use crate::api::{
     DnsMode, ManagedResource, MarketplaceService, MarketplaceServiceStatus, Role, Verdict,
@@ -26,6 +27,8 @@ pub struct Observed<'a> {
     pub missing: &'a [SecretNeed],
     /// Database bindings no endpoint could be found for, and why.
     pub unresolved: &'a [(String, LookupError)],
+    /// Outcome of declaring the topology through the broker's management API, when used.
+    pub broker: Option<&'a Result<(), BrokerError>>,
     /// Outcome of each applied object.
     pub applied: &'a [Applied],
     /// Kinds held back (not applied) because their inputs are missing.
@@ -205,6 +208,16 @@ fn messaging(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
     }
     if let Some(v) = missing_in(observed, Concern::Messaging) {
         return v;
+    }
+    match observed.broker {
+        Some(Ok(())) => {
+            return Verdict::ok(
+                "TopologyDeclared",
+                "declared through the broker's management API",
+            );
+        }
+        Some(Err(error)) => return Verdict::failed(error.reason(), error.to_string()),
+        None => {}
     }
     let topology = ["Exchange", "Queue", "Binding"];
     if let Some(v) = apply_failed(&failures(observed.applied, &topology)) {

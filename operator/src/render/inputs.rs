@@ -137,6 +137,11 @@ pub fn secret_needs(ms: &MarketplaceService) -> Vec<SecretNeed> {
                 needs.push(need(secret, key, Concern::Messaging));
             }
         }
+        if let Some(secret) = &m.broker.management_secret {
+            for key in ["url", "username", "password"] {
+                needs.push(need(secret, key, Concern::Messaging));
+            }
+        }
     }
     let keys = &spec.token_policy.keys_secret;
     needs.push(need(keys, token_keys::JWKS, Concern::Tokens));

@@ -1,4 +1,5 @@
-//! The RabbitMQ topology as Messaging Topology Operator objects (`rabbitmq.com/v1beta1`).
+//! The RabbitMQ topology of a component: first as a broker-neutral [`Plan`], then as Messaging
+//! Topology Operator objects (`rabbitmq.com/v1beta1`) for brokers declared through that operator.
 //!
 //! The shape matches what the services verify at start-up (`mercato_common::events::topology`):
 //! a work queue per consumer with a delivery limit and dead-lettering, one TTL retry queue per
@@ -13,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use kube::ResourceExt;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::meta::{EXCHANGE_LABEL, child_meta, common_labels, hashed_name, short_hash};
 use crate::api::foreign::{
@@ -21,8 +22,118 @@ use crate::api::foreign::{
     RabbitmqClusterReference,
 };
 use crate::api::{
-    BrokerRef, Consume, DeletionPolicy, ExchangeType, MarketplaceService, Messaging, QueueType,
+    BrokerRef, DeletionPolicy, ExchangeType, MarketplaceService, Messaging, QueueType,
 };
+
+/// What a component needs declared on its broker.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// Virtual host.
+    pub vhost: String,
+    /// Exchanges used, with their types.
+    pub exchanges: BTreeMap<String, ExchangeType>,
+    /// Queues, work queue first.
+    pub queues: Vec<QueueDecl>,
+    /// Bindings of queues to exchanges.
+    pub bindings: BTreeSet<BindingDecl>,
+}
+
+/// One queue and how it is declared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueDecl {
+    /// Queue name.
+    pub name: String,
+    /// `quorum` or `classic`.
+    pub kind: &'static str,
+    /// Declaration arguments.
+    pub arguments: BTreeMap<String, Value>,
+    /// Whether the queue outlives the component.
+    pub retain: bool,
+}
+
+/// One binding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BindingDecl {
+    /// Source exchange.
+    pub source: String,
+    /// Destination queue.
+    pub destination: String,
+    /// Routing key.
+    pub routing_key: String,
+}
+
+/// The plan of a messaging spec.
+pub fn plan(m: &Messaging) -> Plan {
+    let mut plan = Plan {
+        vhost: m.vhost.clone(),
+        exchanges: exchanges_used(m),
+        ..Plan::default()
+    };
+    for consume in &m.consumes {
+        let work = &consume.queue;
+        let dead = consume
+            .dead_letter
+            .queue
+            .clone()
+            .unwrap_or_else(|| format!("{work}.dlq"));
+        let kind = match consume.kind {
+            QueueType::Quorum => "quorum",
+            QueueType::Classic => "classic",
+        };
+        let retain = consume.deletion_policy == DeletionPolicy::Retain;
+        let mut work_args = BTreeMap::from([
+            ("x-queue-type".to_owned(), json!(kind)),
+            (
+                "x-dead-letter-exchange".to_owned(),
+                json!(consume.dead_letter.exchange),
+            ),
+            ("x-dead-letter-routing-key".to_owned(), json!(work)),
+        ]);
+        if consume.kind == QueueType::Quorum {
+            work_args.insert(
+                "x-delivery-limit".to_owned(),
+                json!(consume.retry.delivery_limit),
+            );
+        }
+        plan.queues.push(QueueDecl {
+            name: work.clone(),
+            kind,
+            arguments: work_args,
+            retain,
+        });
+        plan.queues.push(QueueDecl {
+            name: dead.clone(),
+            kind,
+            arguments: BTreeMap::from([("x-queue-type".to_owned(), json!(kind))]),
+            retain,
+        });
+        for (i, delay) in consume.retry.delays_ms.iter().enumerate() {
+            // Retry queues only hold events for a moment: classic, and deleted with the component.
+            plan.queues.push(QueueDecl {
+                name: format!("{work}.retry.{}", i + 1),
+                kind: "classic",
+                arguments: BTreeMap::from([
+                    ("x-message-ttl".to_owned(), json!(delay)),
+                    ("x-dead-letter-exchange".to_owned(), json!("")),
+                    ("x-dead-letter-routing-key".to_owned(), json!(work)),
+                ]),
+                retain: false,
+            });
+        }
+        plan.bindings
+            .extend(consume.bindings.iter().map(|b| BindingDecl {
+                source: b.exchange.clone(),
+                destination: work.clone(),
+                routing_key: b.routing_key.clone(),
+            }));
+        plan.bindings.insert(BindingDecl {
+            source: consume.dead_letter.exchange.clone(),
+            destination: dead,
+            routing_key: work.clone(),
+        });
+    }
+    plan
+}
 
 /// The component's topology objects.
 #[derive(Debug, Clone, Default)]
@@ -35,22 +146,34 @@ pub struct Topology {
     pub bindings: Vec<Binding>,
 }
 
-/// The topology of `ms`, empty without `spec.messaging`.
+/// The Topology Operator objects of `ms`; empty without `spec.messaging`, or when the operator
+/// declares the topology itself through the broker's management API.
 pub fn topology(ms: &MarketplaceService) -> Topology {
     let Some(m) = &ms.spec.messaging else {
         return Topology::default();
     };
-    let mut topology = Topology::default();
+    if m.broker.management_secret.is_some() {
+        return Topology::default();
+    }
+    let plan = plan(m);
     let broker = cluster_reference(&m.broker);
-    for (name, kind) in exchanges_used(m) {
-        topology
+    Topology {
+        exchanges: plan
             .exchanges
-            .push(exchange(ms, m, &broker, &name, kind));
+            .iter()
+            .map(|(name, kind)| exchange(ms, &plan.vhost, &broker, name, *kind))
+            .collect(),
+        queues: plan
+            .queues
+            .iter()
+            .map(|q| queue(ms, &plan.vhost, &broker, q))
+            .collect(),
+        bindings: plan
+            .bindings
+            .iter()
+            .map(|b| binding(ms, &plan.vhost, &broker, b))
+            .collect(),
     }
-    for consume in &m.consumes {
-        queues(ms, m, &broker, consume, &mut topology);
-    }
-    topology
 }
 
 /// Every exchange a component's messaging spec uses, with its type: those it publishes to, the
@@ -73,6 +196,15 @@ pub fn exchanges_used(m: &Messaging) -> BTreeMap<String, ExchangeType> {
     used
 }
 
+/// The exchange type's name on the broker.
+pub fn exchange_type_name(kind: ExchangeType) -> &'static str {
+    match kind {
+        ExchangeType::Topic => "topic",
+        ExchangeType::Direct => "direct",
+        ExchangeType::Fanout => "fanout",
+    }
+}
+
 /// The name of the shared `Exchange` object of an exchange (the same in every component).
 pub fn exchange_object_name(vhost: &str, exchange: &str) -> String {
     hashed_name("exchange", &format!("{vhost}/{exchange}"))
@@ -91,23 +223,17 @@ fn cluster_reference(broker: &BrokerRef) -> RabbitmqClusterReference {
 
 fn exchange(
     ms: &MarketplaceService,
-    m: &Messaging,
+    vhost: &str,
     broker: &RabbitmqClusterReference,
     name: &str,
     kind: ExchangeType,
 ) -> Exchange {
-    let object_name = exchange_object_name(&m.vhost, name);
     let mut exchange = Exchange::new(
-        &object_name,
+        &exchange_object_name(vhost, name),
         ExchangeSpec {
             name: name.to_owned(),
-            vhost: m.vhost.clone(),
-            kind: match kind {
-                ExchangeType::Topic => "topic",
-                ExchangeType::Direct => "direct",
-                ExchangeType::Fanout => "fanout",
-            }
-            .into(),
+            vhost: vhost.to_owned(),
+            kind: exchange_type_name(kind).into(),
             durable: true,
             auto_delete: false,
             rabbitmq_cluster_reference: broker.clone(),
@@ -116,111 +242,57 @@ fn exchange(
     let mut labels = common_labels();
     labels.insert(
         EXCHANGE_LABEL.to_owned(),
-        short_hash(format!("{}/{name}", m.vhost).as_bytes()),
+        short_hash(format!("{vhost}/{name}").as_bytes()),
     );
     exchange.metadata.namespace = ms.namespace();
     exchange.metadata.labels = Some(labels);
     exchange
 }
 
-fn queues(
+fn queue(
     ms: &MarketplaceService,
-    m: &Messaging,
+    vhost: &str,
     broker: &RabbitmqClusterReference,
-    consume: &Consume,
-    topology: &mut Topology,
-) {
-    let work = &consume.queue;
-    let dead = consume
-        .dead_letter
-        .queue
-        .clone()
-        .unwrap_or_else(|| format!("{work}.dlq"));
-    let kind = match consume.kind {
-        QueueType::Quorum => "quorum",
-        QueueType::Classic => "classic",
-    };
-    let mut work_args = BTreeMap::from([
-        ("x-queue-type".to_owned(), json!(kind)),
-        (
-            "x-dead-letter-exchange".to_owned(),
-            json!(consume.dead_letter.exchange),
-        ),
-        ("x-dead-letter-routing-key".to_owned(), json!(work)),
-    ]);
-    if consume.kind == QueueType::Quorum {
-        work_args.insert(
-            "x-delivery-limit".to_owned(),
-            json!(consume.retry.delivery_limit),
-        );
-    }
-    let retention = match consume.deletion_policy {
-        DeletionPolicy::Retain => "retain",
-        DeletionPolicy::Delete => "delete",
-    };
-    let queue = |name: &str, kind: &str, arguments, deletion: &str| {
-        let mut q = Queue::new(
-            &hashed_name(&format!("{}-q", ms.name_any()), name),
-            QueueSpec {
-                name: name.to_owned(),
-                vhost: m.vhost.clone(),
-                kind: kind.to_owned(),
-                durable: true,
-                auto_delete: false,
-                arguments,
-                deletion_policy: deletion.to_owned(),
-                rabbitmq_cluster_reference: broker.clone(),
-            },
-        );
-        q.metadata = child_meta(ms, q.name_any());
-        q
-    };
-    topology
-        .queues
-        .push(queue(work, kind, work_args, retention));
-    topology.queues.push(queue(
-        &dead,
-        kind,
-        BTreeMap::from([("x-queue-type".to_owned(), json!(kind))]),
-        retention,
-    ));
-    for (i, delay) in consume.retry.delays_ms.iter().enumerate() {
-        // Retry queues only hold events for a moment: classic, and deleted with the component.
-        let args = BTreeMap::from([
-            ("x-message-ttl".to_owned(), json!(delay)),
-            ("x-dead-letter-exchange".to_owned(), json!("")),
-            ("x-dead-letter-routing-key".to_owned(), json!(work)),
-        ]);
-        let name = format!("{work}.retry.{}", i + 1);
-        topology
-            .queues
-            .push(queue(&name, "classic", args, "delete"));
-    }
+    decl: &QueueDecl,
+) -> Queue {
+    let mut q = Queue::new(
+        &hashed_name(&format!("{}-q", ms.name_any()), &decl.name),
+        QueueSpec {
+            name: decl.name.clone(),
+            vhost: vhost.to_owned(),
+            kind: decl.kind.to_owned(),
+            durable: true,
+            auto_delete: false,
+            arguments: decl.arguments.clone(),
+            deletion_policy: if decl.retain { "retain" } else { "delete" }.to_owned(),
+            rabbitmq_cluster_reference: broker.clone(),
+        },
+    );
+    q.metadata = child_meta(ms, q.name_any());
+    q
+}
 
-    let mut keys: BTreeSet<(&str, &str, &str)> = consume
-        .bindings
-        .iter()
-        .map(|b| (b.exchange.as_str(), work.as_str(), b.routing_key.as_str()))
-        .collect();
-    keys.insert((
-        consume.dead_letter.exchange.as_str(),
-        dead.as_str(),
-        work.as_str(),
-    ));
-    for (source, destination, key) in keys {
-        let identity = format!("{}/{source}/{destination}/{key}", m.vhost);
-        let mut b = Binding::new(
-            &format!("{}-b-{}", ms.name_any(), short_hash(identity.as_bytes())),
-            BindingSpec {
-                vhost: m.vhost.clone(),
-                source: source.to_owned(),
-                destination: destination.to_owned(),
-                destination_type: "queue".into(),
-                routing_key: key.to_owned(),
-                rabbitmq_cluster_reference: broker.clone(),
-            },
-        );
-        b.metadata = child_meta(ms, b.name_any());
-        topology.bindings.push(b);
-    }
+fn binding(
+    ms: &MarketplaceService,
+    vhost: &str,
+    broker: &RabbitmqClusterReference,
+    decl: &BindingDecl,
+) -> Binding {
+    let identity = format!(
+        "{vhost}/{}/{}/{}",
+        decl.source, decl.destination, decl.routing_key
+    );
+    let mut b = Binding::new(
+        &format!("{}-b-{}", ms.name_any(), short_hash(identity.as_bytes())),
+        BindingSpec {
+            vhost: vhost.to_owned(),
+            source: decl.source.clone(),
+            destination: decl.destination.clone(),
+            destination_type: "queue".into(),
+            routing_key: decl.routing_key.clone(),
+            rabbitmq_cluster_reference: broker.clone(),
+        },
+    );
+    b.metadata = child_meta(ms, b.name_any());
+    b
 }

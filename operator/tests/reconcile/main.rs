@@ -3,6 +3,7 @@
 //! rotation and deletion.
 
 mod fake;
+mod management;
 
 use std::sync::Arc;
 
