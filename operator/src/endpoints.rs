@@ -257,13 +257,25 @@ pub fn https_client() -> aws_sdk_rds::config::SharedHttpClient {
         .build_https()
 }
 
-fn failed(id: &str, error: &impl std::error::Error) -> LookupError {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message = format!("{message}: {cause}");
-        source = cause.source();
-    }
+/// A failed call, described without its request id: the message ends up in a condition, and a
+/// message that changed on every attempt would make every status patch a new event.
+fn failed<E>(id: &str, error: &E) -> LookupError
+where
+    E: std::error::Error + aws_sdk_rds::error::ProvideErrorMetadata,
+{
+    let message = match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => {
+            let mut message = error.to_string();
+            let mut source = error.source();
+            while let Some(cause) = source {
+                message = format!("{message}: {cause}");
+                source = cause.source();
+            }
+            message
+        }
+    };
     LookupError::Failed {
         id: id.to_owned(),
         message,

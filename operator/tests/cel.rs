@@ -190,7 +190,74 @@ fn a_queue_type_cannot_change_but_other_fields_can() {
         .validate_cel_update(&old)
         .expect_err("type change refused")
         .to_string();
-    assert!(errors.contains("a queue's type cannot change"), "{errors}");
+    assert!(errors.contains("fixed when it is created"), "{errors}");
+
+    // The queue's other arguments are fixed as well; max attempts (consumer-side) is not.
+    for (field, value) in [
+        ("deliveryLimit", json!(30)),
+        ("delaysMs", json!([1000, 2000])),
+    ] {
+        let mut spec = service();
+        spec["messaging"]["consumes"][0]["retry"] = json!({field: value});
+        let errors = object(spec)
+            .validate_cel_update(&old)
+            .expect_err("argument change refused")
+            .to_string();
+        assert!(
+            errors.contains("fixed when it is created"),
+            "{field}: {errors}"
+        );
+    }
+    let mut spec = service();
+    spec["messaging"]["consumes"][0]["deadLetter"] = json!({"exchange": "other.dlx"});
+    assert!(object(spec).validate_cel_update(&old).is_err());
+    let mut spec = service();
+    spec["messaging"]["consumes"][0]["retry"] = json!({"maxAttempts": 9});
+    assert!(object(spec).validate_cel_update(&old).is_ok());
+}
+
+#[test]
+fn rendered_variables_and_ports_cannot_collide() {
+    rejected(
+        service(),
+        |s| s["env"] = json!([{"name": "DATABASE_URL", "value": "x"}]),
+        "may not set what the operator sets",
+    );
+    rejected(
+        service(),
+        |s| s["env"] = json!([{"name": "EVENTS_EXCHANGE", "value": "x"}]),
+        "may not set what the operator sets",
+    );
+    rejected(
+        service(),
+        |s| s["ports"] = json!([{"name": "http", "port": 80}, {"name": "admin", "port": 80}]),
+        "share a port number",
+    );
+    rejected(
+        service(),
+        |s| {
+            s["databases"] = json!([
+                {"name": "primary", "engine": "Postgres", "secretRef": {"name": "a", "key": "url"}},
+                {"name": "replica", "engine": "MySQL", "secretRef": {"name": "b", "key": "url"}}
+            ]);
+        },
+        "would set the same variable",
+    );
+    rejected(
+        service(),
+        |s| {
+            s["databases"][0]["envVar"] = json!("ORDERS_DB");
+            s["env"] = json!([{"name": "ORDERS_DB", "value": "x"}]);
+        },
+        "already a database's envVar",
+    );
+    let mut ok = service();
+    ok["databases"] = json!([
+        {"name": "primary", "engine": "Postgres", "secretRef": {"name": "a", "key": "url"}},
+        {"name": "replica", "engine": "Postgres", "envVar": "REPLICA_URL", "secretRef": {"name": "b", "key": "url"}}
+    ]);
+    ok["env"] = json!([{"name": "FEATURE_FLAGS", "value": "x"}]);
+    assert!(object(ok).validate_cel().is_ok());
 }
 
 /// Every array at or above a rule that uses `oldSelf` must be a list-map, or the API server
@@ -234,7 +301,7 @@ fn transition_rules_sit_under_list_maps_only() {
     let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
     let mut found = 0;
     walk(schema, true, "", &mut found);
-    assert_eq!(found, 1, "the queue type rule");
+    assert_eq!(found, 1, "the queue arguments rule");
 }
 
 #[test]

@@ -54,7 +54,15 @@ use super::status::MarketplaceServiceStatus;
     validation = Rule::new("self.role == 'Gateway' || !has(self.tokenPolicy.issuer)")
         .message("only a Gateway mints tokens: spec.tokenPolicy.issuer is for role Gateway"),
     validation = Rule::new("self.role != 'Gateway' || !has(self.tokenPolicy.audience)")
-        .message("spec.tokenPolicy.audience is for services: the Gateway accepts user tokens")
+        .message("spec.tokenPolicy.audience is for services: the Gateway accepts user tokens"),
+    validation = Rule::new("self.ports.all(p, self.ports.filter(q, q.port == p.port).size() == 1)")
+        .message("two spec.ports share a port number"),
+    validation = Rule::new("!has(self.env) || self.env.all(e, !(e.name in ['LISTEN_ADDR', 'LOG_FORMAT', 'AMQP_URL', 'DATABASE_URL', 'MONGODB_URL', 'REDIS_URL']) && !e.name.startsWith('EVENTS_') && !e.name.startsWith('TOKEN_') && !e.name.startsWith('MERCATO_DB_'))")
+        .message("spec.env may not set what the operator sets: LISTEN_ADDR, LOG_FORMAT, AMQP_URL, the database URLs, EVENTS_*, TOKEN_*, MERCATO_DB_*"),
+    validation = Rule::new("!has(self.databases) || self.databases.all(d, self.databases.filter(o, (has(o.envVar) ? o.envVar : (o.engine == 'MongoDB' ? 'MONGODB_URL' : (o.engine == 'Redis' ? 'REDIS_URL' : 'DATABASE_URL'))) == (has(d.envVar) ? d.envVar : (d.engine == 'MongoDB' ? 'MONGODB_URL' : (d.engine == 'Redis' ? 'REDIS_URL' : 'DATABASE_URL')))).size() == 1)")
+        .message("two spec.databases would set the same variable: give one an envVar"),
+    validation = Rule::new("!has(self.env) || !has(self.databases) || self.env.all(e, !self.databases.exists(d, has(d.envVar) && d.envVar == e.name))")
+        .message("a spec.env name is already a database's envVar")
 )]
 pub struct MarketplaceServiceSpec {
     /// `Internal` (reachable only from the gateway) or `Gateway` (the one public entry).
@@ -78,6 +86,7 @@ pub struct MarketplaceServiceSpec {
     /// Extra environment variables (plain values or Secret keys).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["name".into()]))]
+    #[schemars(length(max = 64))]
     pub env: Vec<EnvVar>,
     /// CPU and memory requests and limits; defaults apply to what is left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -309,8 +318,8 @@ pub enum ExchangeType {
 #[serde(rename_all = "camelCase")]
 #[x_kube(
     cel,
-    validation = Rule::new("self.type == oldSelf.type")
-        .message("a queue's type cannot change: consume a new queue instead")
+    validation = Rule::new("self.type == oldSelf.type && self.retry.delaysMs == oldSelf.retry.delaysMs && self.retry.deliveryLimit == oldSelf.retry.deliveryLimit && self.deadLetter == oldSelf.deadLetter")
+        .message("a queue's type, retry delays, delivery limit and dead letters are fixed when it is created (RabbitMQ cannot change its arguments): consume a new queue instead")
         .reason(Reason::FieldValueForbidden)
 )]
 pub struct Consume {

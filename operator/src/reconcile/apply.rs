@@ -7,7 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use kube::api::{ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{
+    ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, Preconditions,
+};
 use kube::{Api, Client, ResourceExt};
 use serde_json::Value;
 
@@ -71,7 +73,12 @@ pub async fn list(
         let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, kind);
         match api.list(&ListParams::default().labels(selector)).await {
             Ok(list) => {
-                for object in list.items {
+                for mut object in list.items {
+                    // List items of built-in kinds come without apiVersion and kind.
+                    object.types.get_or_insert_with(|| kube::api::TypeMeta {
+                        api_version: kind.api_version.clone(),
+                        kind: kind.kind.clone(),
+                    });
                     found.insert(
                         (kind.kind.clone(), object.name_any()),
                         (kind.clone(), object),
@@ -122,7 +129,63 @@ pub async fn apply_all(
     outcomes
 }
 
-/// Deletes the objects of `existing` not in `keep`.
+/// Field manager that keeps a Deployment's replica count while an autoscaler takes over.
+pub const HANDOVER_MANAGER: &str = "mercato-operator-handover";
+
+/// Before the operator stops sending `spec.replicas` (autoscaling was turned on), another field
+/// manager takes a share of the field at its current value. Otherwise the field would lose its
+/// only owner, the API server would reset it to 1, and the service would drop to one pod until
+/// the autoscaler scales it back.
+pub async fn hand_over_replicas(
+    client: &Client,
+    namespace: &str,
+    existing: &BTreeMap<Key, (ApiResource, DynamicObject)>,
+    name: &str,
+) {
+    let Some((resource, deployment)) = existing.get(&("Deployment".to_owned(), name.to_owned()))
+    else {
+        return;
+    };
+    let owns_replicas = deployment
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .any(|entry| {
+            entry.manager.as_deref() == Some(MANAGER)
+                && entry
+                    .fields_v1
+                    .as_ref()
+                    .is_some_and(|f| !f.0["f:spec"]["f:replicas"].is_null())
+        });
+    let Some(replicas) = deployment.data["spec"]["replicas"].as_i64() else {
+        return;
+    };
+    if !owns_replicas {
+        return;
+    }
+    let patch = serde_json::json!({
+        "apiVersion": resource.api_version,
+        "kind": resource.kind,
+        "metadata": {"name": name},
+        "spec": {"replicas": replicas},
+    });
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, resource);
+    // Not forced: with the same value both managers simply share the field.
+    if let Err(error) = api
+        .patch(
+            name,
+            &PatchParams::apply(HANDOVER_MANAGER),
+            &Patch::Apply(&patch),
+        )
+        .await
+    {
+        tracing::warn!(%error, deployment = name, "could not hand the replica count over");
+    }
+}
+
+/// Deletes the objects of `existing` not in `keep`, each only if unchanged since it was listed
+/// (a component that re-applied a shared exchange in between keeps it).
 pub async fn prune(
     client: &Client,
     namespace: &str,
@@ -130,12 +193,19 @@ pub async fn prune(
     keep: &BTreeSet<Key>,
 ) -> Vec<(Key, Result<(), Failure>)> {
     let mut outcomes = Vec::new();
-    for (key, (resource, _)) in existing {
+    for (key, (resource, object)) in existing {
         if keep.contains(key) {
             continue;
         }
         let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, resource);
-        let result = match api.delete(&key.1, &DeleteParams::background()).await {
+        let params = DeleteParams {
+            preconditions: Some(Preconditions {
+                resource_version: object.metadata.resource_version.clone(),
+                uid: object.metadata.uid.clone(),
+            }),
+            ..DeleteParams::background()
+        };
+        let result = match api.delete(&key.1, &params).await {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
             Err(error) => Err(Failure::from(error)),

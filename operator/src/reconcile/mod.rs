@@ -22,7 +22,7 @@ use kube::{Api, Client, Resource, ResourceExt};
 use serde_json::json;
 
 use crate::api::foreign::Exchange;
-use crate::api::{MarketplaceService, MarketplaceServiceStatus, Messaging};
+use crate::api::{DnsMode, MarketplaceService, MarketplaceServiceStatus, Messaging};
 use crate::endpoints::EndpointResolver;
 use crate::render::inputs::Concern;
 use crate::render::meta::{MANAGER, children_selector, exchanges_selector};
@@ -197,6 +197,15 @@ async fn converge(
     if !ms.finalizers().iter().any(|f| f == FINALIZER) {
         set_finalizer(&api, ms, true).await?;
     }
+    // Exchanges before peers: a component created after this list cannot have an exchange in
+    // it, so an exchange in use is never taken for unused.
+    let exchanges = apply::list(
+        client,
+        namespace,
+        &[ApiResource::erase::<Exchange>(&())],
+        &exchanges_selector(),
+    )
+    .await?;
     let peers = resolve::peers(client, namespace).await?;
     let mut inputs = resolve::inputs(client, namespace, ms, &peers).await?;
     let missing = inputs.missing(ms);
@@ -212,13 +221,13 @@ async fn converge(
         }
     }
     let broker = match &ms.spec.messaging {
-        Some(m) if !missing.iter().any(|n| n.concern == Concern::Messaging) => {
+        Some(m) if !missing.iter().any(|n| n.concern == Concern::Broker) => {
             declare_through_api(client, namespace, m).await?
         }
         _ => None,
     };
     let mut held = BTreeSet::new();
-    if !unresolved.is_empty() || missing.iter().any(|n| n.concern != Concern::Networking) {
+    if !unresolved.is_empty() || missing.iter().any(|n| n.concern.in_pods()) {
         held.extend([
             "Deployment".to_owned(),
             "HorizontalPodAutoscaler".to_owned(),
@@ -226,6 +235,17 @@ async fn converge(
     }
     if missing.iter().any(|n| n.concern == Concern::Networking) {
         held.insert("Ingress".to_owned());
+    }
+    let wants_endpoint = ms.spec.ingress.is_some()
+        && ms
+            .spec
+            .dns
+            .as_ref()
+            .is_some_and(|d| d.mode == DnsMode::DNSEndpoint);
+    if wants_endpoint && inputs.ingress_addresses.is_empty() {
+        // The load balancer's address can vanish for a moment (an ingress controller restart);
+        // the records stay until it is back rather than being withdrawn from DNS.
+        held.insert("DNSEndpoint".to_owned());
     }
 
     let desired = render(ms, &inputs, &ctx.settings);
@@ -239,23 +259,28 @@ async fn converge(
     let name = ms.name_any();
     let existing =
         apply::list(client, namespace, &child_kinds(), &children_selector(&name)).await?;
-    let exchanges = apply::list(
-        client,
-        namespace,
-        &[ApiResource::erase::<Exchange>(&())],
-        &exchanges_selector(),
-    )
-    .await?;
+    if ms.spec.autoscaling.is_some() {
+        apply::hand_over_replicas(client, namespace, &existing, &name).await;
+    }
     let mut applied = apply::apply_all(client, namespace, &typed(&desired.owned), &existing).await;
     applied
         .extend(apply::apply_all(client, namespace, &typed(&desired.exchanges), &exchanges).await);
 
+    // What is held back keeps running as it is, and is still reported on.
+    for ((kind, child), (resource, object)) in &existing {
+        if held.contains(kind) {
+            applied.push(apply::Applied {
+                resource: resource.clone(),
+                name: child.clone(),
+                result: Ok(object.clone()),
+            });
+        }
+    }
     let mut keep: BTreeSet<Key> = desired
         .owned
         .iter()
         .filter_map(|o| Some((o.types.as_ref()?.kind.clone(), o.name_any())))
         .collect();
-    // A held-back object keeps running as it is.
     keep.extend(
         existing
             .keys()
@@ -323,21 +348,32 @@ async fn declare_through_api(
     Ok(Some(outcome))
 }
 
-/// Adds or removes the operator's finalizer (server-side apply of that one field).
+/// Adds or removes the operator's finalizer, keeping any others. A merge patch carrying the
+/// resourceVersion: if the list changed meanwhile the server answers 409 and the reconcile is
+/// retried with the new list, so no one else's finalizer is lost.
 async fn set_finalizer(
     api: &Api<MarketplaceService>,
     ms: &MarketplaceService,
     present: bool,
 ) -> Result<(), kube::Error> {
-    let finalizers: Vec<&str> = if present { vec![FINALIZER] } else { Vec::new() };
+    let mut finalizers: Vec<String> = ms
+        .finalizers()
+        .iter()
+        .filter(|f| f.as_str() != FINALIZER)
+        .cloned()
+        .collect();
+    if present {
+        finalizers.push(FINALIZER.to_owned());
+    }
     let patch = json!({
-        "apiVersion": MarketplaceService::api_version(&()),
-        "kind": MarketplaceService::kind(&()),
-        "metadata": {"name": ms.name_any(), "finalizers": finalizers},
+        "metadata": {"finalizers": finalizers, "resourceVersion": ms.resource_version()},
     });
-    let params = PatchParams::apply(&format!("{MANAGER}-finalizer")).force();
-    api.patch(&ms.name_any(), &params, &Patch::Apply(&patch))
-        .await?;
+    api.patch(
+        &ms.name_any(),
+        &PatchParams::default(),
+        &Patch::Merge(&patch),
+    )
+    .await?;
     Ok(())
 }
 
@@ -347,7 +383,6 @@ async fn release(ms: &MarketplaceService, ctx: &Context, namespace: &str) -> Res
     if !ms.finalizers().iter().any(|f| f == FINALIZER) {
         return Ok(Action::await_change());
     }
-    let peers = resolve::peers(&ctx.client, namespace).await?;
     let exchanges = apply::list(
         &ctx.client,
         namespace,
@@ -355,6 +390,7 @@ async fn release(ms: &MarketplaceService, ctx: &Context, namespace: &str) -> Res
         &exchanges_selector(),
     )
     .await?;
+    let peers = resolve::peers(&ctx.client, namespace).await?;
     release_unused_exchanges(ctx, namespace, &peers, &exchanges, Some(&ms.name_any())).await;
     if let Some(m) = &ms.spec.messaging
         && let Some(secret) = &m.broker.management_secret
@@ -390,7 +426,7 @@ async fn release_unused_exchanges(
         .filter_map(|p| p.spec.messaging.as_ref())
         .flat_map(|m| {
             messaging::exchanges_used(m)
-                .into_keys()
+                .into_iter()
                 .map(|e| {
                     (
                         "Exchange".to_owned(),

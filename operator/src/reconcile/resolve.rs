@@ -13,6 +13,7 @@ use crate::api::{MarketplaceService, Role};
 use crate::render::inputs::{
     GatewayInfo, Inputs, LbAddress, SecretState, mercato_issuer, secret_needs,
 };
+use crate::render::meta::short_hash;
 
 /// The inputs of `ms`'s render; `peers` are the namespace's `MarketplaceService`s.
 ///
@@ -31,13 +32,20 @@ pub async fn inputs(
     names.dedup();
     for name in names {
         if let Some(secret) = secrets_api.get_opt(&name).await? {
-            let mut keys: std::collections::BTreeSet<String> =
-                secret.data.unwrap_or_default().into_keys().collect();
+            let data = secret.data.unwrap_or_default();
+            let mut fingerprint = Vec::new();
+            for (key, value) in &data {
+                fingerprint.extend_from_slice(key.as_bytes());
+                fingerprint.push(0);
+                fingerprint.extend_from_slice(&value.0);
+                fingerprint.push(0);
+            }
+            let mut keys: std::collections::BTreeSet<String> = data.into_keys().collect();
             keys.extend(secret.string_data.unwrap_or_default().into_keys());
             inputs.secrets.insert(
                 name,
                 SecretState {
-                    resource_version: secret.metadata.resource_version.unwrap_or_default(),
+                    fingerprint: short_hash(&fingerprint),
                     keys,
                 },
             );

@@ -107,11 +107,11 @@ fn apply_failed(failed: &[(&Applied, &Failure)]) -> Option<Verdict> {
     ))
 }
 
-fn missing_in(observed: &Observed<'_>, concern: Concern) -> Option<Verdict> {
+fn missing_in(observed: &Observed<'_>, concerns: &[Concern]) -> Option<Verdict> {
     let missing: Vec<String> = observed
         .missing
         .iter()
-        .filter(|n| n.concern == concern)
+        .filter(|n| concerns.contains(&n.concern))
         .map(|n| {
             if observed.inputs.secrets.contains_key(&n.secret) {
                 format!("key {} of Secret {}", n.key, n.secret)
@@ -128,7 +128,7 @@ fn missing_in(observed: &Observed<'_>, concern: Concern) -> Option<Verdict> {
     let secret_absent = observed
         .missing
         .iter()
-        .any(|n| n.concern == concern && !observed.inputs.secrets.contains_key(&n.secret));
+        .any(|n| concerns.contains(&n.concern) && !observed.inputs.secrets.contains_key(&n.secret));
     let reason = if secret_absent {
         "SecretNotFound"
     } else {
@@ -142,9 +142,22 @@ fn missing_in(observed: &Observed<'_>, concern: Concern) -> Option<Verdict> {
 
 fn workload(observed: &Observed<'_>) -> Verdict {
     if observed.held.contains("Deployment") {
+        let env: Vec<String> = observed
+            .missing
+            .iter()
+            .filter(|n| n.concern == Concern::Env)
+            .map(|n| format!("key {} of Secret {}", n.key, n.secret))
+            .collect();
+        let detail = if env.is_empty() {
+            "see the other conditions".to_owned()
+        } else {
+            format!("spec.env needs {}", env.join(", "))
+        };
         return Verdict::failed(
             "InputsMissing",
-            "the Deployment is not applied until its Secrets and endpoints exist (see the other conditions)",
+            format!(
+                "the Deployment is not applied until its Secrets and endpoints exist: {detail}"
+            ),
         );
     }
     if let Some(v) = apply_failed(&failures(
@@ -167,6 +180,25 @@ fn workload(observed: &Observed<'_>) -> Verdict {
         return Verdict::pending(
             "Deploying",
             "the Deployment controller has not seen the latest change",
+        );
+    }
+    if let Some(("False", reason, message)) = condition(status, "Progressing") {
+        // A rollout that cannot finish (bad image, crash loop) while old pods still serve.
+        return Verdict::failed(
+            if reason.is_empty() {
+                "RolloutStuck"
+            } else {
+                reason
+            },
+            message,
+        );
+    }
+    let wanted = status["replicas"].as_i64().unwrap_or(0);
+    let updated = status["updatedReplicas"].as_i64().unwrap_or(0);
+    if updated < wanted {
+        return Verdict::pending(
+            "RollingOut",
+            format!("{updated} of {wanted} replicas run the latest template"),
         );
     }
     match condition(status, "Available") {
@@ -206,7 +238,7 @@ fn messaging(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
     if ms.spec.messaging.is_none() {
         return Verdict::ok("NotRequested", "no messaging configured");
     }
-    if let Some(v) = missing_in(observed, Concern::Messaging) {
+    if let Some(v) = missing_in(observed, &[Concern::Messaging, Concern::Broker]) {
         return v;
     }
     match observed.broker {
@@ -260,7 +292,7 @@ fn databases(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
     if ms.spec.databases.is_empty() {
         return Verdict::ok("NotRequested", "no databases bound");
     }
-    if let Some(v) = missing_in(observed, Concern::Databases) {
+    if let Some(v) = missing_in(observed, &[Concern::Databases]) {
         return v;
     }
     if let Some((_, first)) = observed.unresolved.first() {
@@ -275,7 +307,7 @@ fn databases(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
 }
 
 fn networking(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
-    if let Some(v) = missing_in(observed, Concern::Networking) {
+    if let Some(v) = missing_in(observed, &[Concern::Networking]) {
         return v;
     }
     if let Some(v) = apply_failed(&failures(
@@ -323,7 +355,7 @@ fn dns(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
 }
 
 fn tokens(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
-    if let Some(v) = missing_in(observed, Concern::Tokens) {
+    if let Some(v) = missing_in(observed, &[Concern::Tokens]) {
         return v;
     }
     match (&ms.spec.role, &observed.inputs.gateway) {

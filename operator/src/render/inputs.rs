@@ -21,11 +21,11 @@ pub struct Inputs {
     pub ingress_addresses: Vec<LbAddress>,
 }
 
-/// A Secret's version and key names (never its values).
+/// A Secret's key names and a fingerprint of its data (never the values themselves).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SecretState {
-    /// `metadata.resourceVersion`: changes when the Secret is rotated.
-    pub resource_version: String,
+    /// A hash of the data: changes when a value is rotated, not when labels are edited.
+    pub fingerprint: String,
     /// Keys of `data`.
     pub keys: BTreeSet<String>,
 }
@@ -73,14 +73,25 @@ pub struct SecretNeed {
 pub enum Concern {
     /// `spec.databases`.
     Databases,
-    /// `spec.messaging`.
+    /// `spec.messaging.credentials`, the broker URL the pods use.
     Messaging,
+    /// `spec.messaging.broker`'s connection or management Secret, read by a topology backend,
+    /// never by the pods.
+    Broker,
     /// `spec.tokenPolicy`.
     Tokens,
     /// `spec.env`.
     Env,
     /// `spec.ingress` (TLS).
     Networking,
+}
+
+impl Concern {
+    /// Whether the pods read Secrets of this concern (so a missing one holds the Deployment
+    /// back, and a rotated one rolls it).
+    pub fn in_pods(self) -> bool {
+        !matches!(self, Self::Networking | Self::Broker)
+    }
 }
 
 /// Key names inside the token keys Secret.
@@ -134,12 +145,12 @@ pub fn secret_needs(ms: &MarketplaceService) -> Vec<SecretNeed> {
         ));
         if let Some(secret) = &m.broker.connection_secret {
             for key in ["uri", "username", "password"] {
-                needs.push(need(secret, key, Concern::Messaging));
+                needs.push(need(secret, key, Concern::Broker));
             }
         }
         if let Some(secret) = &m.broker.management_secret {
             for key in ["url", "username", "password"] {
-                needs.push(need(secret, key, Concern::Messaging));
+                needs.push(need(secret, key, Concern::Broker));
             }
         }
     }
@@ -223,16 +234,21 @@ impl Inputs {
             .collect()
     }
 
-    /// Versions of every referenced Secret that exists, for the pod-template hash.
+    /// Fingerprints of the Secrets the pods read, for the pod-template hash (a rotated TLS or
+    /// broker-admin Secret does not restart them).
     pub fn secret_versions(&self, ms: &MarketplaceService) -> Vec<(String, String)> {
-        let names: BTreeSet<String> = secret_needs(ms).into_iter().map(|n| n.secret).collect();
+        let names: BTreeSet<String> = secret_needs(ms)
+            .into_iter()
+            .filter(|n| n.concern.in_pods())
+            .map(|n| n.secret)
+            .collect();
         names
             .into_iter()
             .map(|name| {
                 let version = self
                     .secrets
                     .get(&name)
-                    .map(|s| s.resource_version.clone())
+                    .map(|s| s.fingerprint.clone())
                     .unwrap_or_default();
                 (name, version)
             })

@@ -30,7 +30,9 @@ use crate::api::{
 pub struct Plan {
     /// Virtual host.
     pub vhost: String,
-    /// Exchanges used, with their types.
+    /// Exchanges the component declares, with their types: those it publishes to and its
+    /// dead-letter exchanges. Exchanges it only binds from are its publishers' to declare, so
+    /// every component that declares an exchange declares it the same way.
     pub exchanges: BTreeMap<String, ExchangeType>,
     /// Queues, work queue first.
     pub queues: Vec<QueueDecl>,
@@ -64,9 +66,19 @@ pub struct BindingDecl {
 
 /// The plan of a messaging spec.
 pub fn plan(m: &Messaging) -> Plan {
+    let mut exchanges: BTreeMap<String, ExchangeType> = m
+        .publishes
+        .iter()
+        .map(|p| (p.exchange.clone(), p.kind))
+        .collect();
+    for c in &m.consumes {
+        exchanges
+            .entry(c.dead_letter.exchange.clone())
+            .or_insert(ExchangeType::Direct);
+    }
     let mut plan = Plan {
         vhost: m.vhost.clone(),
-        exchanges: exchanges_used(m),
+        exchanges,
         ..Plan::default()
     };
     for consume in &m.consumes {
@@ -156,7 +168,7 @@ pub fn topology(ms: &MarketplaceService) -> Topology {
         return Topology::default();
     }
     let plan = plan(m);
-    let broker = cluster_reference(&m.broker);
+    let broker = cluster_reference(&m.broker, ms.namespace());
     Topology {
         exchanges: plan
             .exchanges
@@ -176,23 +188,15 @@ pub fn topology(ms: &MarketplaceService) -> Topology {
     }
 }
 
-/// Every exchange a component's messaging spec uses, with its type: those it publishes to, the
-/// sources of its bindings (topic unless published here with another type) and its dead-letter
-/// exchanges (direct).
-pub fn exchanges_used(m: &Messaging) -> BTreeMap<String, ExchangeType> {
-    let mut used: BTreeMap<String, ExchangeType> = m
-        .publishes
-        .iter()
-        .map(|p| (p.exchange.clone(), p.kind))
-        .collect();
-    for c in &m.consumes {
-        for b in &c.bindings {
-            used.entry(b.exchange.clone())
-                .or_insert(ExchangeType::Topic);
-        }
-        used.entry(c.dead_letter.exchange.clone())
-            .or_insert(ExchangeType::Direct);
-    }
+/// Every exchange a component's messaging spec uses: those it declares and those it binds
+/// from. An exchange stays while any component of the namespace uses it.
+pub fn exchanges_used(m: &Messaging) -> BTreeSet<String> {
+    let mut used: BTreeSet<String> = plan(m).exchanges.into_keys().collect();
+    used.extend(
+        m.consumes
+            .iter()
+            .flat_map(|c| c.bindings.iter().map(|b| b.exchange.clone())),
+    );
     used
 }
 
@@ -210,10 +214,18 @@ pub fn exchange_object_name(vhost: &str, exchange: &str) -> String {
     hashed_name("exchange", &format!("{vhost}/{exchange}"))
 }
 
-fn cluster_reference(broker: &BrokerRef) -> RabbitmqClusterReference {
+/// The broker reference, with the namespace always spelled out so that every component renders
+/// a shared exchange identically.
+fn cluster_reference(
+    broker: &BrokerRef,
+    own_namespace: Option<String>,
+) -> RabbitmqClusterReference {
     RabbitmqClusterReference {
         name: broker.name.clone(),
-        namespace: broker.name.as_ref().and(broker.namespace.clone()),
+        namespace: broker
+            .name
+            .as_ref()
+            .and(broker.namespace.clone().or(own_namespace)),
         connection_secret: broker
             .connection_secret
             .clone()

@@ -20,6 +20,8 @@ pub struct Call {
     pub method: Method,
     /// Path without the query.
     pub path: String,
+    /// The query string.
+    pub query: String,
 }
 
 impl Call {
@@ -109,6 +111,7 @@ impl Cluster {
         self.state().calls.push(Call {
             method: parts.method.clone(),
             path: path.clone(),
+            query: query.clone(),
         });
         let body: Value = if body.is_empty() {
             Value::Null
@@ -147,6 +150,14 @@ impl Cluster {
                 .filter(|(k, _)| k.starts_with(&prefix) && !k[prefix.len()..].contains('/'))
                 .map(|(_, v)| v.clone())
                 .filter(|v| matches(&v["metadata"]["labels"], &selector))
+                .map(|mut v| {
+                    // Like the real server for built-in kinds: items carry no type fields.
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("apiVersion");
+                        o.remove("kind");
+                    }
+                    v
+                })
                 .collect();
             return (
                 StatusCode::OK,
@@ -171,12 +182,8 @@ impl Cluster {
         });
         let old_spec = object["spec"].clone();
         for (key, value) in body.as_object().into_iter().flatten() {
-            if key == "metadata" {
-                for (k, v) in value.as_object().into_iter().flatten() {
-                    object["metadata"][k] = v.clone();
-                }
-            } else if key != "status" {
-                object[key] = value.clone();
+            if key != "status" {
+                merge(&mut object[key], value);
             }
         }
         if object["spec"] != old_spec && !object["metadata"]["generation"].is_null() {
@@ -203,6 +210,19 @@ impl Cluster {
             ),
             None => not_found(path),
         }
+    }
+}
+
+/// Objects merge key by key; anything else (lists included) is replaced, as for fields a
+/// server-side apply owns.
+fn merge(target: &mut Value, patch: &Value) {
+    match (target.as_object_mut(), patch.as_object()) {
+        (Some(target), Some(patch)) => {
+            for (k, v) in patch {
+                merge(target.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        _ => *target = patch.clone(),
     }
 }
 

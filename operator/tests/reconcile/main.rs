@@ -337,6 +337,23 @@ async fn ready_once_pods_and_topology_are() {
     let ms: MarketplaceService = serde_json::from_value(object).expect("parses");
     assert!(ms.status.is_some_and(|s| s.is_ready()));
 
+    // A new template that cannot roll out (old pods still available) is not Ready.
+    cluster.edit(&format!("{APPS}/deployments/users"), |d| {
+        d["status"]["conditions"] = json!([
+            {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+            {"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+             "message": "ReplicaSet users-7f9 has timed out progressing."}]);
+    });
+    run(&cluster, "users").await;
+    let (status, reason, _) = condition(&cluster, "users", "WorkloadAvailable");
+    assert_eq!(
+        (status.as_str(), reason.as_str()),
+        ("False", "ProgressDeadlineExceeded")
+    );
+    cluster.edit(&format!("{APPS}/deployments/users"), |d| {
+        d["status"]["conditions"] = json!([{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"}]);
+    });
+
     // A queue the broker refused turns messaging (and Ready) False with its message.
     let queue = cluster.paths(&format!("{RABBIT}/queues/"))[0].clone();
     cluster.edit(&queue, |q| {
@@ -354,6 +371,60 @@ async fn ready_once_pods_and_topology_are() {
 }
 
 #[tokio::test]
+async fn turning_autoscaling_on_keeps_the_replica_count_for_the_autoscaler() {
+    let cluster = cluster();
+    cluster.edit(&format!("{MSVC}/users"), |u| {
+        u["spec"]["replicas"] = json!(3)
+    });
+    run(&cluster, "users").await;
+    let deployment = format!("{APPS}/deployments/users");
+    cluster.edit(&deployment, |d| {
+        d["metadata"]["managedFields"] = json!([{"manager": "mercato-operator", "operation": "Apply",
+            "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {}}}}]);
+    });
+    cluster.edit(&format!("{MSVC}/users"), |u| {
+        let spec = u["spec"].as_object_mut().expect("spec");
+        spec.remove("replicas");
+        spec.insert(
+            "autoscaling".into(),
+            json!({"minReplicas": 2, "maxReplicas": 6}),
+        );
+    });
+    cluster.take_calls();
+    run(&cluster, "users").await;
+
+    let calls = cluster.take_calls();
+    let handover = calls
+        .iter()
+        .position(|c| {
+            c.path == deployment && c.query.contains("fieldManager=mercato-operator-handover")
+        })
+        .expect("the replica count is handed over");
+    let main_apply = calls
+        .iter()
+        .position(|c| c.path == deployment && c.query.contains("fieldManager=mercato-operator&"))
+        .or_else(|| {
+            calls.iter().position(|c| {
+                c.path == deployment && c.query.ends_with("fieldManager=mercato-operator")
+            })
+        })
+        .expect("the Deployment is applied");
+    assert!(
+        handover < main_apply,
+        "handed over before the field is dropped"
+    );
+    assert_eq!(
+        cluster.get(&deployment).expect("deployment")["spec"]["replicas"],
+        3
+    );
+    assert!(
+        cluster
+            .get("/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/users")
+            .is_some()
+    );
+}
+
+#[tokio::test]
 async fn a_rotated_secret_rolls_the_pods() {
     let cluster = cluster();
     run(&cluster, "users").await;
@@ -363,7 +434,16 @@ async fn a_rotated_secret_rolls_the_pods() {
             .clone()
     };
     let before = hash(&cluster);
-    secret(&cluster, "users-db", &["url"]);
+    // Labelling (a new resourceVersion, same data) restarts nothing.
+    cluster.edit(&format!("{NS}/secrets/users-db"), |s| {
+        s["metadata"]["labels"] = json!({"mercato.dev/bindable": "true"});
+    });
+    run(&cluster, "users").await;
+    assert_eq!(hash(&cluster), before);
+    // A new value rolls the pods.
+    cluster.edit(&format!("{NS}/secrets/users-db"), |s| {
+        s["data"]["url"] = json!("bmV3LXZhbHVl")
+    });
     run(&cluster, "users").await;
     assert_ne!(hash(&cluster), before);
 }
@@ -398,6 +478,18 @@ async fn removing_the_ingress_prunes_it_and_its_dns_record() {
     );
     let object = cluster.get(&format!("{MSVC}/gateway")).expect("gateway");
     assert_eq!(object["status"]["url"], "http://api.shop.example");
+
+    // The address vanishing for a moment does not withdraw the records.
+    cluster.edit(&format!("{NET}/ingresses/gateway"), |i| {
+        i["status"] = json!({})
+    });
+    run(&cluster, "gateway").await;
+    assert!(
+        cluster
+            .get(&format!("{DNS}/dnsendpoints/gateway"))
+            .is_some(),
+        "records kept"
+    );
 
     cluster.edit(&format!("{MSVC}/gateway"), |g| {
         let spec = g["spec"].as_object_mut().expect("spec");
