@@ -31,6 +31,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::api::foreign::{Binding, DNSEndpoint, Queue};
 use crate::api::{MarketplaceService, Role};
 use crate::endpoints::AwsEndpoints;
+use crate::leader;
 use crate::reconcile::{Context, error_policy, reconcile};
 use crate::render::Settings;
 use crate::render::inputs::secret_needs;
@@ -54,9 +55,15 @@ pub struct RunArgs {
     /// Watch `DNSEndpoint`s (needs external-dns's CRD).
     #[arg(long, env = "WATCH_DNS_ENDPOINTS", default_value_t = true, action = clap::ArgAction::Set)]
     pub watch_dns_endpoints: bool,
-    /// This pod's name, reported on Kubernetes events.
+    /// This pod's name, reported on Kubernetes events and used as its identity in the election.
     #[arg(long, env = "POD_NAME", default_value = "mercato-operator")]
     pub pod_name: String,
+    /// Elect one leader among replicas through a Lease (needed with more than one replica).
+    #[arg(long, env = "LEADER_ELECTION", default_value_t = false, action = clap::ArgAction::Set)]
+    pub leader_election: bool,
+    /// Namespace of the election's Lease (the operator's own).
+    #[arg(long, env = "POD_NAMESPACE", default_value = "mercato-system")]
+    pub lease_namespace: String,
     /// Cluster facts for rendering.
     #[command(flatten)]
     pub settings: Settings,
@@ -103,6 +110,26 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
             tracing::error!(%error, "the HTTP endpoint stopped");
         }
     });
+
+    let leading = if args.leader_election {
+        let mut leading = leader::join(client.clone(), &args.lease_namespace, &args.pod_name)
+            .await
+            .context("cannot join the leader election")?;
+        // A follower is healthy and ready: it only waits.
+        health.ready.store(true, Ordering::Relaxed);
+        tracing::info!(lease = leader::LEASE_NAME, namespace = %args.lease_namespace, "waiting to lead");
+        tokio::select! {
+            led = leader::until_leading(&mut leading) => {
+                anyhow::ensure!(led, "the leader election ended");
+            }
+            () = termination() => return Ok(()),
+        }
+        health.ready.store(false, Ordering::Relaxed);
+        tracing::info!("leading");
+        Some(leading)
+    } else {
+        None
+    };
 
     let managed = watcher::Config::default().labels(&format!("{MANAGED_BY_LABEL}={MANAGER}"));
     let bindable = watcher::Config::default().labels(&format!("{BINDABLE_LABEL}=true"));
@@ -170,7 +197,7 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
                 .concurrency(args.concurrency)
                 .debounce(Duration::from_millis(500)),
         )
-        .shutdown_on_signal();
+        .graceful_shutdown_on(stop_when(leading.clone()));
 
     let ready_store = store.clone();
     let ready = health.ready.clone();
@@ -202,7 +229,41 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
         })
         .await;
     tracing::info!("controller stopped");
+    // A leader that lost the Lease exits, to come back as a follower.
+    anyhow::ensure!(
+        leading.is_none_or(|l| *l.borrow()),
+        "lost the leader election; exiting so this replica restarts as a follower"
+    );
     Ok(())
+}
+
+/// SIGTERM or Ctrl-C.
+async fn termination() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// The controller's stop signal: termination, or (when elected) losing the Lease.
+async fn stop_when(leading: Option<tokio::sync::watch::Receiver<bool>>) {
+    match leading {
+        Some(leading) => {
+            tokio::select! {
+                () = termination() => {}
+                () = leader::lost(leading) => tracing::warn!("lost the Lease"),
+            }
+        }
+        None => termination().await,
+    }
 }
 
 async fn readyz(State(health): State<Health>) -> StatusCode {
