@@ -36,9 +36,13 @@ use crate::reconcile::{Context, error_policy, reconcile};
 use crate::render::Settings;
 use crate::render::inputs::secret_needs;
 use crate::render::meta::{MANAGED_BY_LABEL, MANAGER};
+use tokio::sync::watch;
 
 /// Label that makes a Secret's rotation reconcile the components using it at once.
 pub const BINDABLE_LABEL: &str = "mercato.dev/bindable";
+
+/// How long running reconciles may take to finish once the controller stops.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(20);
 
 /// Settings of `run`.
 #[derive(Debug, Clone, clap::Args)]
@@ -81,6 +85,7 @@ struct Health {
 ///
 /// No cluster configuration, the CRD not installed, or the HTTP address taken.
 pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()> {
+    let terminated = termination_flag();
     let client = Client::try_default()
         .await
         .context("no Kubernetes configuration (in-cluster or kubeconfig)")?;
@@ -111,6 +116,7 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
         }
     });
 
+    let (stopping_tx, mut stopping) = watch::channel(false);
     let leading = if args.leader_election {
         let mut leading = leader::join(client.clone(), &args.lease_namespace, &args.pod_name)
             .await
@@ -118,11 +124,12 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
         // A follower is healthy and ready: it only waits.
         health.ready.store(true, Ordering::Relaxed);
         tracing::info!(lease = leader::LEASE_NAME, namespace = %args.lease_namespace, "waiting to lead");
+        let mut term = terminated.clone();
         tokio::select! {
             led = leader::until_leading(&mut leading) => {
                 anyhow::ensure!(led, "the leader election ended");
             }
-            () = termination() => return Ok(()),
+            _ = term.wait_for(|t| *t) => return Ok(()),
         }
         health.ready.store(false, Ordering::Relaxed);
         tracing::info!("leading");
@@ -131,6 +138,11 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
         None
     };
 
+    let fence = leader::Fence {
+        client: client.clone(),
+        namespace: args.lease_namespace.clone(),
+        identity: args.pod_name.clone(),
+    };
     let managed = watcher::Config::default().labels(&format!("{MANAGED_BY_LABEL}={MANAGER}"));
     let bindable = watcher::Config::default().labels(&format!("{BINDABLE_LABEL}=true"));
     let mut controller =
@@ -197,7 +209,11 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
                 .concurrency(args.concurrency)
                 .debounce(Duration::from_millis(500)),
         )
-        .graceful_shutdown_on(stop_when(leading.clone()));
+        .graceful_shutdown_on(stop_when(
+            terminated.clone(),
+            leading.map(|l| (l, leader::watch_fence(fence))),
+            stopping_tx,
+        ));
 
     let ready_store = store.clone();
     let ready = health.ready.clone();
@@ -216,54 +232,79 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
         endpoints,
     ));
     tracing::info!(concurrency = args.concurrency, "controller started");
-    controller
-        .run(reconcile, error_policy, context)
-        .for_each(|result| async move {
-            match result {
-                Ok((object, _)) => tracing::debug!(name = %object.name, "reconciled"),
-                Err(controller::Error::ObjectNotFound(object)) => {
-                    tracing::debug!(name = %object.name, "object gone before its reconcile");
+    let reconciling =
+        controller
+            .run(reconcile, error_policy, context)
+            .for_each(|result| async move {
+                match result {
+                    Ok((object, _)) => tracing::debug!(name = %object.name, "reconciled"),
+                    Err(controller::Error::ObjectNotFound(object)) => {
+                        tracing::debug!(name = %object.name, "object gone before its reconcile");
+                    }
+                    Err(error) => tracing::warn!(%error, "reconcile failed"),
                 }
-                Err(error) => tracing::warn!(%error, "reconcile failed"),
-            }
-        })
-        .await;
-    tracing::info!("controller stopped");
-    // A leader that lost the Lease exits, to come back as a follower.
+            });
+    // Once stopping, running reconciles get a bounded time to finish.
+    let deadline = async move {
+        let _ = stopping.wait_for(|s| *s).await;
+        tokio::time::sleep(SHUTDOWN_DEADLINE).await;
+    };
+    tokio::select! {
+        () = reconciling => tracing::info!("controller stopped"),
+        () = deadline => tracing::warn!("reconciles still running at the shutdown deadline"),
+    }
+    // A leader that is no longer sure of its Lease exits, to come back as a follower.
     anyhow::ensure!(
-        leading.is_none_or(|l| *l.borrow()),
+        !args.leader_election || *terminated.borrow(),
         "lost the leader election; exiting so this replica restarts as a follower"
     );
     Ok(())
 }
 
-/// SIGTERM or Ctrl-C.
-async fn termination() {
+/// A flag raised on SIGTERM or Ctrl-C, listened for from the start so no signal is missed.
+fn termination_flag() -> watch::Receiver<bool> {
     use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
+    let (raise, flag) = watch::channel(false);
+    let term = signal(SignalKind::terminate());
+    tokio::spawn(async move {
+        match term {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
             }
         }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
+        raise.send_replace(true);
+    });
+    flag
 }
 
-/// The controller's stop signal: termination, or (when elected) losing the Lease.
-async fn stop_when(leading: Option<tokio::sync::watch::Receiver<bool>>) {
+/// The controller's stop signal: termination, or (when elected) losing or failing to confirm
+/// the Lease. Raises `stopping` so the caller can bound the wait for running reconciles.
+async fn stop_when(
+    mut terminated: watch::Receiver<bool>,
+    leading: Option<(watch::Receiver<bool>, watch::Receiver<bool>)>,
+    stopping: watch::Sender<bool>,
+) {
     match leading {
-        Some(leading) => {
+        Some((leading, mut fence)) => {
             tokio::select! {
-                () = termination() => {}
+                _ = terminated.wait_for(|t| *t) => {}
                 () = leader::lost(leading) => tracing::warn!("lost the Lease"),
+                _ = fence.wait_for(|lost| *lost) => {
+                    tracing::warn!("cannot confirm holding the Lease");
+                }
             }
         }
-        None => termination().await,
+        None => {
+            let _ = terminated.wait_for(|t| *t).await;
+        }
     }
+    stopping.send_replace(true);
 }
 
 async fn readyz(State(health): State<Health>) -> StatusCode {

@@ -72,8 +72,14 @@ impl AwsEndpoints {
     /// Credentials and settings from the environment (IRSA web identity in EKS, or the usual
     /// `AWS_*` variables and profiles); `AWS_ENDPOINT_URL` is honoured.
     pub async fn from_environment() -> Self {
+        // A lookup that never answers must not hold a reconcile slot.
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .operation_attempt_timeout(Duration::from_secs(5))
+            .operation_timeout(Duration::from_secs(15))
+            .build();
         let config = aws_config::defaults(BehaviorVersion::latest())
             .http_client(https_client())
+            .timeout_config(timeouts)
             .load()
             .await;
         Self::from_config(config, None)
@@ -282,9 +288,24 @@ where
     }
 }
 
+/// States in which RDS and ElastiCache still serve connections: backups, maintenance and
+/// modifications run for hours and must not hold a rollout back.
+const SERVING: [&str; 10] = [
+    "available",
+    "backing-up",
+    "modifying",
+    "storage-optimization",
+    "configuring-enhanced-monitoring",
+    "configuring-log-exports",
+    "maintenance",
+    "upgrading",
+    "snapshotting",
+    "resetting-master-credentials",
+];
+
 fn ready(id: &str, status: Option<&str>) -> Result<(), LookupError> {
     match status {
-        Some("available") => Ok(()),
+        Some(status) if SERVING.contains(&status) => Ok(()),
         other => Err(LookupError::NotAvailable {
             id: id.to_owned(),
             status: other.unwrap_or("in an unknown state").to_owned(),

@@ -1,9 +1,16 @@
 //! Leader election, so the operator can run more than one replica: only the replica holding
 //! the `mercato-operator` Lease reconciles; the others wait. A leader that loses the Lease stops
-//! its controller and exits, and Kubernetes restarts it as a follower (fail-stop: two replicas
-//! never reconcile at once for longer than the Lease's grace period).
+//! its controller and exits, and Kubernetes restarts it as a follower.
+//!
+//! The election library reports a lost Lease only when another holder shows up; a leader whose
+//! renewals fail (an API outage) is not told. So the leader also fences itself: it re-reads the
+//! Lease and stops as soon as it cannot confirm holding it, before another replica may take it.
 
-use kube::Client;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::jiff::Timestamp;
+use kube::{Api, Client};
 use kube_lease_manager::{LeaseManagerBuilder, LeaseManagerError};
 use tokio::sync::watch;
 
@@ -13,6 +20,28 @@ pub const LEASE_NAME: &str = "mercato-operator";
 const LEASE_SECONDS: u64 = 15;
 /// Seconds before expiry the holder renews it.
 const GRACE_SECONDS: u64 = 5;
+/// How often the leader re-reads the Lease to confirm it still holds it.
+const FENCE_POLL: Duration = Duration::from_secs(2);
+
+/// What a leader needs to check it still holds the Lease.
+#[derive(Clone)]
+pub struct Fence {
+    /// The API client.
+    pub client: Client,
+    /// The Lease's namespace.
+    pub namespace: String,
+    /// This replica's identity.
+    pub identity: String,
+}
+
+impl std::fmt::Debug for Fence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fence")
+            .field("namespace", &self.namespace)
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Joins the election as `identity` in `namespace`; the receiver says whether this replica
 /// leads.
@@ -47,6 +76,57 @@ pub async fn lost(mut leading: watch::Receiver<bool>) {
     let _ = leading.wait_for(|is| !*is).await;
 }
 
+/// Starts checking that this replica still holds the Lease; the flag rises when it cannot
+/// confirm it (another holder, a renewal older than the Lease's duration less a poll, or no
+/// answer for as long).
+pub fn watch_fence(fence: Fence) -> watch::Receiver<bool> {
+    let (raise, flag) = watch::channel(false);
+    tokio::spawn(async move {
+        unconfirmed(fence).await;
+        raise.send_replace(true);
+    });
+    flag
+}
+
+async fn unconfirmed(
+    Fence {
+        client,
+        namespace,
+        identity,
+    }: Fence,
+) {
+    let leases: Api<Lease> = Api::namespaced(client, &namespace);
+    let validity = Duration::from_secs(LEASE_SECONDS) - FENCE_POLL;
+    let mut confirmed = Instant::now();
+    loop {
+        tokio::time::sleep(FENCE_POLL).await;
+        match leases.get(LEASE_NAME).await {
+            Ok(lease) if held_by(&lease, &identity, Timestamp::now(), validity) => {
+                confirmed = Instant::now();
+            }
+            Ok(_) => return,
+            Err(error) => tracing::warn!(%error, "cannot read the Lease"),
+        }
+        if confirmed.elapsed() >= validity {
+            return;
+        }
+    }
+}
+
+/// Whether `lease` names `identity` and was renewed less than `validity` before `now`.
+fn held_by(lease: &Lease, identity: &str, now: Timestamp, validity: Duration) -> bool {
+    let Some(spec) = &lease.spec else {
+        return false;
+    };
+    let renewed = spec.renew_time.as_ref().map(|t| t.0);
+    spec.holder_identity.as_deref() == Some(identity)
+        && renewed.is_some_and(|at| {
+            now.duration_since(at)
+                .try_into()
+                .is_ok_and(|age: Duration| age < validity)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -74,6 +154,34 @@ mod tests {
             .await
             .expect("stops on loss")
             .expect("no panic");
+    }
+
+    #[test]
+    fn a_lease_counts_as_held_only_by_its_holder_while_fresh() {
+        use k8s_openapi::api::coordination::v1::LeaseSpec;
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
+        let now = Timestamp::now();
+        let lease = |holder: &str, age_seconds: i64| Lease {
+            spec: Some(LeaseSpec {
+                holder_identity: Some(holder.into()),
+                renew_time: Some(MicroTime(
+                    now - k8s_openapi::jiff::SignedDuration::from_secs(age_seconds),
+                )),
+                ..LeaseSpec::default()
+            }),
+            ..Lease::default()
+        };
+        let validity = Duration::from_secs(13);
+        assert!(held_by(&lease("pod-a", 3), "pod-a", now, validity));
+        assert!(
+            !held_by(&lease("pod-b", 3), "pod-a", now, validity),
+            "another holder"
+        );
+        assert!(
+            !held_by(&lease("pod-a", 14), "pod-a", now, validity),
+            "renewals stopped"
+        );
+        assert!(!held_by(&Lease::default(), "pod-a", now, validity));
     }
 
     #[tokio::test]

@@ -31,6 +31,12 @@ pub enum BrokerError {
         /// HTTP status.
         status: u16,
     },
+    /// A binding's source exchange does not exist yet (its publisher has not declared it).
+    #[error("exchange {exchange} is not declared yet (by a component that publishes to it)")]
+    ExchangeMissing {
+        /// The exchange.
+        exchange: String,
+    },
     /// RabbitMQ refused a declaration, e.g. a queue that exists with other arguments.
     #[error("{what}: {message}")]
     Rejected {
@@ -47,6 +53,7 @@ impl BrokerError {
         match self {
             Self::Unreachable { .. } => "BrokerUnreachable",
             Self::Unauthorized { .. } => "BrokerUnauthorized",
+            Self::ExchangeMissing { .. } => "ExchangePending",
             Self::Rejected { .. } => "TopologyRejected",
         }
     }
@@ -97,12 +104,14 @@ impl ManagementApi {
         }
     }
 
-    /// Declares every exchange and queue of `plan` and makes its queues' bindings match it.
+    /// Declares every exchange and queue of `plan` and makes its queues' bindings match it. A
+    /// binding that fails does not stop the others (the dead-letter binding above all).
     ///
     /// # Errors
     ///
     /// The first declaration the broker refuses, or an unreachable or refusing API.
     pub async fn declare(&self, plan: &Plan) -> Result<(), BrokerError> {
+        let mut first_error = None;
         let vhost = segment(&plan.vhost);
         for (name, kind) in &plan.exchanges {
             let body = json!({"type": exchange_type_name(*kind), "durable": true, "auto_delete": false, "internal": false, "arguments": {}});
@@ -150,13 +159,21 @@ impl ManagementApi {
                         segment(&queue.name)
                     );
                     let body = json!({"routing_key": b.routing_key, "arguments": {}});
-                    self.send(
-                        reqwest::Method::POST,
-                        &path,
-                        Some(body),
-                        &format!("binding {} -> {} ({})", b.source, queue.name, b.routing_key),
-                    )
-                    .await?;
+                    let response = self
+                        .request(reqwest::Method::POST, &path, Some(body))
+                        .await?;
+                    let outcome = if response.status() == reqwest::StatusCode::NOT_FOUND {
+                        Err(BrokerError::ExchangeMissing {
+                            exchange: b.source.clone(),
+                        })
+                    } else {
+                        let what =
+                            format!("binding {} -> {} ({})", b.source, queue.name, b.routing_key);
+                        self.check(response, &what).await.map(|_| ())
+                    };
+                    if let Err(error) = outcome {
+                        first_error.get_or_insert(error);
+                    }
                 }
             }
             for c in &current {
@@ -180,7 +197,7 @@ impl ManagementApi {
                 }
             }
         }
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Deletes the queues of `plan` that are not retained (a component being deleted).

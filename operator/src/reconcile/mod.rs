@@ -395,14 +395,39 @@ async fn release(ms: &MarketplaceService, ctx: &Context, namespace: &str) -> Res
     if let Some(m) = &ms.spec.messaging
         && let Some(secret) = &m.broker.management_secret
     {
-        match resolve::management_api(&ctx.client, namespace, secret).await? {
-            Some(api) => api
-                .delete_unretained(&messaging::plan(m))
-                .await
-                .map_err(|e| Error::Broker(e.to_string()))?,
-            None => {
-                tracing::warn!(%secret, "no broker credentials: queues to delete are left on the broker")
+        let outcome = match resolve::management_api(&ctx.client, namespace, secret).await? {
+            Some(api) => api.delete_unretained(&messaging::plan(m)).await,
+            None => Err(BrokerError::Unauthorized { status: 0 }),
+        };
+        match outcome {
+            Ok(()) => {}
+            // Credentials that are gone or refused will not come back by retrying: the deletion
+            // goes on, and the queues left behind are named in a Warning event.
+            Err(BrokerError::Unauthorized { .. }) => {
+                let queues: Vec<String> = messaging::plan(m)
+                    .queues
+                    .into_iter()
+                    .filter(|q| !q.retain)
+                    .map(|q| q.name)
+                    .collect();
+                let note = format!(
+                    "no usable broker credentials in Secret {secret}: queues left on the broker: {}",
+                    queues.join(", ")
+                );
+                tracing::warn!(%note, "broker clean-up skipped");
+                let event = Event {
+                    type_: EventType::Warning,
+                    reason: "BrokerCleanupSkipped".into(),
+                    note: Some(note),
+                    action: "Delete".into(),
+                    secondary: None,
+                };
+                if let Err(error) = ctx.recorder.publish(&event, &ms.object_ref(&())).await {
+                    tracing::warn!(%error, "could not record an event");
+                }
             }
+            // An unreachable broker is retried with backoff; the finalizer holds until then.
+            Err(error) => return Err(Error::Broker(error.to_string())),
         }
     }
     let api: Api<MarketplaceService> = Api::namespaced(ctx.client.clone(), namespace);

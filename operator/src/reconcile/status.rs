@@ -248,6 +248,9 @@ fn messaging(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
                 "declared through the broker's management API",
             );
         }
+        Some(Err(error @ BrokerError::ExchangeMissing { .. })) => {
+            return Verdict::pending(error.reason(), error.to_string());
+        }
         Some(Err(error)) => return Verdict::failed(error.reason(), error.to_string()),
         None => {}
     }

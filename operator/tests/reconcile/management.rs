@@ -225,3 +225,68 @@ async fn delete_policy_removes_the_queues_and_bad_credentials_are_reported() {
     }
     clean_up(&prefix).await;
 }
+
+#[tokio::test]
+async fn a_binding_to_an_undeclared_exchange_waits_and_the_rest_is_declared() {
+    let prefix = unique();
+    let cluster = Cluster::default();
+    secret(&cluster, "users-amqp", &["url"]);
+    secret(&cluster, "mercato-token-keys", &["jwks.json"]);
+    api_secret(&cluster, "guest");
+    let mut consumer = spec(&prefix, &["a.v1"], 20, "Delete");
+    // Nobody publishes to (so nobody declares) the events exchange yet.
+    consumer["messaging"]["publishes"] = json!([]);
+    cluster.put(&format!("{MSVC}/users"), component("users", consumer));
+    run(&cluster, "users").await;
+
+    let (status, reason, message) = condition(&cluster, "users", "MessagingReady");
+    assert_eq!(
+        (status.as_str(), reason.as_str()),
+        ("Unknown", "ExchangePending")
+    );
+    assert!(message.contains(&format!("{prefix}.events")), "{message}");
+    // The dead-letter binding is made all the same.
+    assert_eq!(
+        routing_keys(&format!("{prefix}.users.dlq")).await,
+        [format!("{prefix}.users")]
+    );
+    clean_up(&prefix).await;
+}
+
+#[tokio::test]
+async fn deletion_goes_on_with_refused_credentials_and_says_what_is_left() {
+    let prefix = unique();
+    let cluster = Cluster::default();
+    secret(&cluster, "users-amqp", &["url"]);
+    secret(&cluster, "mercato-token-keys", &["jwks.json"]);
+    api_secret(&cluster, "guest");
+    cluster.put(
+        &format!("{MSVC}/users"),
+        component("users", spec(&prefix, &["a.v1"], 20, "Delete")),
+    );
+    run(&cluster, "users").await;
+    assert_eq!(
+        condition(&cluster, "users", "MessagingReady").1,
+        "TopologyDeclared"
+    );
+
+    api_secret(&cluster, "rotated-elsewhere");
+    cluster.edit(&format!("{MSVC}/users"), |u| {
+        u["metadata"]["deletionTimestamp"] = json!("2026-11-27T12:00:00Z");
+    });
+    cluster.take_calls();
+    run(&cluster, "users").await;
+    assert!(cluster.get(&format!("{MSVC}/users")).is_none(), "not stuck");
+    assert_eq!(
+        get(&format!("/queues/%2F/{prefix}.users")).await.0,
+        200,
+        "left on the broker"
+    );
+    let events = cluster
+        .take_calls()
+        .into_iter()
+        .filter(|c| c.path.contains("/events"))
+        .count();
+    assert_eq!(events, 1, "a Warning event names what is left");
+    clean_up(&prefix).await;
+}
