@@ -31,6 +31,15 @@ fn api_secret(cluster: &Cluster, password: &str) {
     );
 }
 
+/// A cluster with the Secrets a component needs, the management API's password being `password`.
+fn broker_cluster(password: &str) -> Cluster {
+    let cluster = Cluster::default();
+    secret(&cluster, "users-amqp", &["url"]);
+    secret(&cluster, "mercato-token-keys", &["jwks.json"]);
+    api_secret(&cluster, password);
+    cluster
+}
+
 fn spec(prefix: &str, keys: &[&str], delivery_limit: u32, policy: &str) -> Value {
     json!({
         "image": "registry.example.com/users:1",
@@ -94,10 +103,7 @@ async fn clean_up(prefix: &str) {
 #[tokio::test]
 async fn the_topology_is_declared_updated_and_refused_through_the_management_api() {
     let prefix = unique();
-    let cluster = Cluster::default();
-    secret(&cluster, "users-amqp", &["url"]);
-    secret(&cluster, "mercato-token-keys", &["jwks.json"]);
-    api_secret(&cluster, "guest");
+    let cluster = broker_cluster("guest");
     cluster.put(
         &format!("{MSVC}/gateway"),
         component("gateway", super::gateway_spec()),
@@ -190,10 +196,7 @@ async fn the_topology_is_declared_updated_and_refused_through_the_management_api
 #[tokio::test]
 async fn delete_policy_removes_the_queues_and_bad_credentials_are_reported() {
     let prefix = unique();
-    let cluster = Cluster::default();
-    secret(&cluster, "users-amqp", &["url"]);
-    secret(&cluster, "mercato-token-keys", &["jwks.json"]);
-    api_secret(&cluster, "not-the-password");
+    let cluster = broker_cluster("not-the-password");
     cluster.put(
         &format!("{MSVC}/users"),
         component("users", spec(&prefix, &["a.v1"], 20, "Delete")),
@@ -229,10 +232,7 @@ async fn delete_policy_removes_the_queues_and_bad_credentials_are_reported() {
 #[tokio::test]
 async fn a_binding_to_an_undeclared_exchange_waits_and_the_rest_is_declared() {
     let prefix = unique();
-    let cluster = Cluster::default();
-    secret(&cluster, "users-amqp", &["url"]);
-    secret(&cluster, "mercato-token-keys", &["jwks.json"]);
-    api_secret(&cluster, "guest");
+    let cluster = broker_cluster("guest");
     let mut consumer = spec(&prefix, &["a.v1"], 20, "Delete");
     // Nobody publishes to (so nobody declares) the events exchange yet.
     consumer["messaging"]["publishes"] = json!([]);
@@ -256,10 +256,7 @@ async fn a_binding_to_an_undeclared_exchange_waits_and_the_rest_is_declared() {
 #[tokio::test]
 async fn deletion_goes_on_with_refused_credentials_and_says_what_is_left() {
     let prefix = unique();
-    let cluster = Cluster::default();
-    secret(&cluster, "users-amqp", &["url"]);
-    secret(&cluster, "mercato-token-keys", &["jwks.json"]);
-    api_secret(&cluster, "guest");
+    let cluster = broker_cluster("guest");
     cluster.put(
         &format!("{MSVC}/users"),
         component("users", spec(&prefix, &["a.v1"], 20, "Delete")),
