@@ -117,10 +117,13 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
     });
 
     let (stopping_tx, mut stopping) = watch::channel(false);
+    let mut election = None;
     let leading = if args.leader_election {
-        let mut leading = leader::join(client.clone(), &args.lease_namespace, &args.pod_name)
-            .await
-            .context("cannot join the leader election")?;
+        let (mut leading, task) =
+            leader::join(client.clone(), &args.lease_namespace, &args.pod_name)
+                .await
+                .context("cannot join the leader election")?;
+        election = Some(task);
         // A follower is healthy and ready: it only waits.
         health.ready.store(true, Ordering::Relaxed);
         tracing::info!(lease = leader::LEASE_NAME, namespace = %args.lease_namespace, "waiting to lead");
@@ -252,6 +255,10 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
     tokio::select! {
         () = reconciling => tracing::info!("controller stopped"),
         () = deadline => tracing::warn!("reconciles still running at the shutdown deadline"),
+    }
+    if let Some(election) = election {
+        // The controller, and with it the last leadership flag, is gone: hand the Lease over.
+        leader::leave(election).await;
     }
     // A leader that is no longer sure of its Lease exits, to come back as a follower.
     anyhow::ensure!(

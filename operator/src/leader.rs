@@ -43,6 +43,11 @@ impl std::fmt::Debug for Fence {
     }
 }
 
+/// The election's task: once every receiver of its leadership flag is dropped, it releases the
+/// Lease (so a successor need not wait for it to expire) and ends.
+pub type Election =
+    tokio::task::JoinHandle<Result<kube_lease_manager::LeaseManager, LeaseManagerError>>;
+
 /// Joins the election as `identity` in `namespace`; the receiver says whether this replica
 /// leads.
 ///
@@ -53,7 +58,7 @@ pub async fn join(
     client: Client,
     namespace: &str,
     identity: &str,
-) -> Result<watch::Receiver<bool>, LeaseManagerError> {
+) -> Result<(watch::Receiver<bool>, Election), LeaseManagerError> {
     let manager = LeaseManagerBuilder::new(client, LEASE_NAME)
         .with_namespace(namespace)
         .with_identity(identity)
@@ -61,8 +66,17 @@ pub async fn join(
         .with_grace(GRACE_SECONDS)
         .build()
         .await?;
-    let (leading, _task) = manager.watch().await;
-    Ok(leading)
+    Ok(manager.watch().await)
+}
+
+/// Waits (a few seconds at most) for the election task to release the Lease; every receiver of
+/// its flag must be dropped first.
+pub async fn leave(election: Election) {
+    match tokio::time::timeout(Duration::from_secs(3), election).await {
+        Ok(Ok(Ok(_))) => tracing::info!("released the Lease"),
+        Ok(Ok(Err(error))) => tracing::warn!(%error, "could not release the Lease"),
+        Ok(Err(_)) | Err(_) => tracing::warn!("the Lease was not released in time"),
+    }
 }
 
 /// Waits until this replica leads. Returns `false` if the election ended first.
@@ -182,6 +196,14 @@ mod tests {
             "renewals stopped"
         );
         assert!(!held_by(&Lease::default(), "pod-a", now, validity));
+    }
+
+    #[tokio::test]
+    async fn leaving_never_hangs_on_an_election_that_does_not_end() {
+        let election: Election = tokio::spawn(std::future::pending());
+        tokio::time::timeout(Duration::from_secs(5), leave(election))
+            .await
+            .expect("gives up after its own timeout");
     }
 
     #[tokio::test]
