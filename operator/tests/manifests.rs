@@ -107,8 +107,9 @@ fn rendered_objects_and_the_crd_pass_kubernetes_schema_validation() {
     let mut command = Command::new(venv_tool("kubernetes-validate"));
     command.args(["--kubernetes-version", "1.33", "--strict"]);
     command.arg(crd_path());
-    command.arg(root().join("deploy/rbac.yaml"));
-    command.arg(root().join("deploy/operator.yaml"));
+    for file in ["00-namespace.yaml", "10-rbac.yaml", "20-operator.yaml"] {
+        command.arg(root().join("deploy").join(file));
+    }
     for example in examples() {
         let golden = golden_path(&example);
         if golden.exists() {
