@@ -199,13 +199,7 @@ async fn converge(
     }
     // Exchanges before peers: a component created after this list cannot have an exchange in
     // it, so an exchange in use is never taken for unused.
-    let exchanges = apply::list(
-        client,
-        namespace,
-        &[ApiResource::erase::<Exchange>(&())],
-        &exchanges_selector(),
-    )
-    .await?;
+    let exchanges = list_exchanges(client, namespace).await?;
     let peers = resolve::peers(client, namespace).await?;
     let mut inputs = resolve::inputs(client, namespace, ms, &peers).await?;
     let missing = inputs.missing(ms);
@@ -383,13 +377,7 @@ async fn release(ms: &MarketplaceService, ctx: &Context, namespace: &str) -> Res
     if !ms.finalizers().iter().any(|f| f == FINALIZER) {
         return Ok(Action::await_change());
     }
-    let exchanges = apply::list(
-        &ctx.client,
-        namespace,
-        &[ApiResource::erase::<Exchange>(&())],
-        &exchanges_selector(),
-    )
-    .await?;
+    let exchanges = list_exchanges(&ctx.client, namespace).await?;
     let peers = resolve::peers(&ctx.client, namespace).await?;
     release_unused_exchanges(ctx, namespace, &peers, &exchanges, Some(&ms.name_any())).await;
     if let Some(m) = &ms.spec.messaging
@@ -415,16 +403,15 @@ async fn release(ms: &MarketplaceService, ctx: &Context, namespace: &str) -> Res
                     queues.join(", ")
                 );
                 tracing::warn!(%note, "broker clean-up skipped");
-                let event = Event {
-                    type_: EventType::Warning,
-                    reason: "BrokerCleanupSkipped".into(),
-                    note: Some(note),
-                    action: "Delete".into(),
-                    secondary: None,
-                };
-                if let Err(error) = ctx.recorder.publish(&event, &ms.object_ref(&())).await {
-                    tracing::warn!(%error, "could not record an event");
-                }
+                record(
+                    ctx,
+                    ms,
+                    EventType::Warning,
+                    "BrokerCleanupSkipped".into(),
+                    note,
+                    "Delete",
+                )
+                .await;
             }
             // An unreachable broker is retried with backoff; the finalizer holds until then.
             Err(error) => return Err(Error::Broker(error.to_string())),
@@ -488,18 +475,45 @@ async fn publish_changes(ms: &MarketplaceService, ctx: &Context, new: &Marketpla
         .condition(crate::api::types::READY)
         .map(|c| c.message.clone())
         .unwrap_or_default();
+    let type_ = if status == crate::api::ConditionStatus::False {
+        EventType::Warning
+    } else {
+        EventType::Normal
+    };
+    record(ctx, ms, type_, reason, message, "Reconcile").await;
+}
+
+/// Records a Kubernetes event on `ms`; a failure to record is logged, never fatal.
+async fn record(
+    ctx: &Context,
+    ms: &MarketplaceService,
+    type_: EventType,
+    reason: String,
+    note: String,
+    action: &str,
+) {
     let event = Event {
-        type_: if status == crate::api::ConditionStatus::False {
-            EventType::Warning
-        } else {
-            EventType::Normal
-        },
+        type_,
         reason,
-        note: Some(message),
-        action: "Reconcile".into(),
+        note: Some(note),
+        action: action.into(),
         secondary: None,
     };
     if let Err(error) = ctx.recorder.publish(&event, &ms.object_ref(&())).await {
         tracing::warn!(%error, "could not record an event");
     }
+}
+
+/// The shared exchanges the operator manages in `namespace`.
+async fn list_exchanges(
+    client: &Client,
+    namespace: &str,
+) -> Result<BTreeMap<Key, (ApiResource, DynamicObject)>, kube::Error> {
+    apply::list(
+        client,
+        namespace,
+        &[ApiResource::erase::<Exchange>(&())],
+        &exchanges_selector(),
+    )
+    .await
 }
