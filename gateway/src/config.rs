@@ -50,6 +50,9 @@ pub struct Config {
     /// Sign-in, one-time code and password attempts per minute for one account.
     #[arg(long, env = "RATE_LIMIT_PER_ACCOUNT", default_value_t = 10)]
     pub rate_limit_per_account: u64,
+    /// How often each replica reports its local rate-limit counts to Redis, in milliseconds.
+    #[arg(long, env = "RATE_LIMIT_SYNC_MILLISECONDS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(10..=10_000))]
+    pub rate_limit_sync_milliseconds: u64,
     /// Trust `X-Forwarded-For` from the peer (only behind a proxy that sets it).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_forwarded_for: bool,

@@ -147,11 +147,12 @@ pub async fn server(config: &Config) -> anyhow::Result<HttpServer> {
             .extend(extra.keys.into_iter().filter(|k| k.kid != signing.kid()));
     }
     let user_verifier = TokenVerifier::user(KeySet::from_jwks(&jwks)?);
-    let redis = redis::Client::open(config.redis_url.as_str()).context("REDIS_URL is invalid")?;
-    let redis = redis::aio::ConnectionManager::new(redis)
-        .await
-        .context("cannot reach Redis")?;
-    let limiter = Limiter::new(redis, config.redis_prefix.clone());
+    let limiter = Limiter::connect(
+        &config.redis_url,
+        config.redis_prefix.clone(),
+        Duration::from_millis(config.rate_limit_sync_milliseconds),
+    )
+    .await?;
     let state = AppState(Arc::new(Shared {
         jwks,
         minter: TokenMinter::new(signing),

@@ -1,5 +1,9 @@
 //! Rate limits, counted in Redis and shared by gateway replicas.
 
+use std::time::Duration;
+
+use mercato_gateway::limits::{Decision, Limiter, REDIS_DEADLINE};
+
 use crate::helpers::{Options, read, start_gateway, start_upstream};
 
 #[tokio::test]
@@ -62,4 +66,160 @@ async fn sign_in_attempts_are_limited_per_account() {
     let other = sign_in("someone-else").await.unwrap().status().as_u16();
 
     assert_eq!((first, second, third, other), (200, 200, 429, 200));
+}
+
+const REDIS: &str = "redis://127.0.0.1:6379";
+/// A sync interval no test waits for: tests sync when they choose.
+const NEVER: Duration = Duration::from_secs(3600);
+
+/// Two limiters sharing one Redis prefix, as two replicas do, syncing only when told to.
+async fn replicas() -> (Limiter, Limiter, redis::aio::ConnectionManager, String) {
+    let redis = redis::Client::open(REDIS).unwrap();
+    let redis = redis::aio::ConnectionManager::new(redis).await.unwrap();
+    let prefix = format!("test:{}:", uuid::Uuid::now_v7().simple());
+    let first = Limiter::connect(REDIS, prefix.clone(), NEVER)
+        .await
+        .unwrap();
+    let second = Limiter::connect(REDIS, prefix.clone(), NEVER)
+        .await
+        .unwrap();
+    (first, second, redis, prefix)
+}
+
+/// The count Redis holds for `ip` in the current window.
+async fn redis_count(redis: &mut redis::aio::ConnectionManager, prefix: &str, ip: &str) -> u64 {
+    let window = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 60;
+    redis::cmd("GET")
+        .arg(format!("{prefix}rl:ip:{ip}:{window}"))
+        .query_async::<Option<u64>>(redis)
+        .await
+        .unwrap()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn far_from_the_limit_requests_are_counted_locally_and_reach_redis_at_the_sync() {
+    let (first, second, mut redis, prefix) = replicas().await;
+
+    for _ in 0..200 {
+        assert_eq!(
+            first.check("ip", "192.0.2.1", 1_000_000).await,
+            Decision::Allow
+        );
+    }
+    for _ in 0..100 {
+        assert_eq!(
+            second.check("ip", "192.0.2.1", 1_000_000).await,
+            Decision::Allow
+        );
+    }
+    assert_eq!(
+        redis_count(&mut redis, &prefix, "192.0.2.1").await,
+        0,
+        "no request went to Redis on its own"
+    );
+
+    first.sync().await;
+    second.sync().await;
+    assert_eq!(redis_count(&mut redis, &prefix, "192.0.2.1").await, 300);
+    // Nothing is counted twice by a second sync.
+    first.sync().await;
+    assert_eq!(redis_count(&mut redis, &prefix, "192.0.2.1").await, 300);
+}
+
+#[tokio::test]
+async fn two_replicas_counting_locally_overrun_the_limit_by_at_most_their_budgets() {
+    let (first, second, mut redis, prefix) = replicas().await;
+    let limit = 160;
+
+    let mut allowed = 0;
+    let mut denied_after = None;
+    for i in 0..400 {
+        let replica = if i % 2 == 0 { &first } else { &second };
+        match replica.check("ip", "192.0.2.2", limit).await {
+            Decision::Allow => allowed += 1,
+            Decision::Deny(wait) => {
+                assert!((1..=60).contains(&wait.as_secs()), "{wait:?}");
+                denied_after.get_or_insert(i);
+            }
+        }
+    }
+
+    // Each replica may spend a sixteenth of the limit unseen by the other.
+    assert!(
+        (limit..=limit + 2 * limit / 16).contains(&allowed),
+        "{allowed} allowed"
+    );
+    assert!(denied_after.is_some());
+    first.sync().await;
+    second.sync().await;
+    assert_eq!(
+        redis_count(&mut redis, &prefix, "192.0.2.2").await,
+        400,
+        "denied requests count too"
+    );
+}
+
+#[tokio::test]
+async fn when_redis_goes_away_requests_pass_and_limits_return_with_it() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let start_redis = || {
+        std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut server = start_redis();
+    let url = format!("redis://127.0.0.1:{port}");
+    let mut limiter = None;
+    for _ in 0..50 {
+        if let Ok(connected) = Limiter::connect(&url, "test:", NEVER).await {
+            limiter = Some(connected);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let limiter = limiter.expect("the test's Redis started");
+    // A limit of one: past half of it, every request is decided by Redis.
+    assert_eq!(limiter.check("ip", "192.0.2.3", 1).await, Decision::Allow);
+    assert!(matches!(
+        limiter.check("ip", "192.0.2.3", 1).await,
+        Decision::Deny(_)
+    ));
+
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        assert_eq!(limiter.check("ip", "192.0.2.3", 1).await, Decision::Allow);
+    }
+    // One request waits for Redis at most the deadline; the others do not ask it.
+    assert!(
+        started.elapsed() < REDIS_DEADLINE * 4,
+        "{:?}",
+        started.elapsed()
+    );
+
+    let mut server = start_redis();
+    let mut limited = false;
+    for _ in 0..50 {
+        if matches!(limiter.check("ip", "192.0.2.3", 1).await, Decision::Deny(_)) {
+            limited = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(limited, "the limit holds again once Redis is back");
 }
