@@ -437,28 +437,45 @@ pub enum Match {
     NotFound,
 }
 
-fn path_matches(pattern: &str, path: &str) -> bool {
-    let mut pattern = pattern.split('/');
-    let mut path = path.split('/');
-    loop {
-        match (pattern.next(), path.next()) {
-            (None, None) => return true,
-            (Some(p), Some(s)) if p.starts_with('{') => {
-                if s.is_empty() {
-                    return false;
-                }
+/// The longest route, in segments; a longer path matches nothing.
+const MAX_SEGMENTS: usize = 8;
+
+/// Each route's path split into segments once, in table order: matching a request then
+/// compares a few segments instead of re-splitting every pattern (the table has ~50 routes
+/// and this runs on every request).
+static PATTERNS: std::sync::LazyLock<Vec<Vec<&'static str>>> = std::sync::LazyLock::new(|| {
+    ROUTES
+        .iter()
+        .map(|route| route.path.split('/').collect())
+        .collect()
+});
+
+fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
+    pattern.len() == path.len()
+        && pattern.iter().zip(path).all(|(p, s)| {
+            if p.starts_with('{') {
+                !s.is_empty()
+            } else {
+                p == s
             }
-            (Some(p), Some(s)) if p == s => {}
-            _ => return false,
-        }
-    }
+        })
 }
 
 /// Finds the route for `method` and `path` (the part after `/api/v1`).
 pub fn find(method: &Method, path: &str) -> Match {
+    let mut segments = [""; MAX_SEGMENTS];
+    let mut count = 0;
+    for segment in path.split('/') {
+        let Some(slot) = segments.get_mut(count) else {
+            return Match::NotFound;
+        };
+        *slot = segment;
+        count += 1;
+    }
+    let segments = &segments[..count];
     let mut path_known = false;
-    for route in ROUTES {
-        if path_matches(route.path, path) {
+    for (route, pattern) in ROUTES.iter().zip(PATTERNS.iter()) {
+        if segments_match(pattern, segments) {
             if route.method == *method {
                 return Match::Found(route);
             }
@@ -515,6 +532,18 @@ mod tests {
             Match::NotFound,
             "an empty parameter matches nothing"
         );
+    }
+
+    #[test]
+    fn every_route_fits_the_segment_limit() {
+        for route in ROUTES {
+            assert!(
+                route.path.split('/').count() <= MAX_SEGMENTS,
+                "{}",
+                route.path
+            );
+        }
+        assert_eq!(find(&Method::GET, "/a/b/c/d/e/f/g/h/i"), Match::NotFound);
     }
 
     #[test]
