@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Instructions the gateway executes per proxied request, counted by callgrind: unlike
+# requests/s on a shared machine, the count repeats run after run, so a change of a few percent
+# shows. Counts user space only (the kernel's share is in run.sh's CPU columns).
+#
+#   gateway/bench/instructions.sh          # needs valgrind and wrk
+#   SECONDS_UNDER_LOAD=20 gateway/bench/instructions.sh
+#
+# Prints instructions per request in all, in Ed25519 signing, and in everything else, and
+# leaves the profile for `callgrind_annotate --inclusive=yes <file>`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/mercato/target}
+seconds=${SECONDS_UNDER_LOAD:-10}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for tool in wrk valgrind; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install $tool" >&2; exit 1; }
+done
+scripts/deps.sh >/dev/null
+
+cargo build --release --locked --quiet -p mercato-gateway --bin gateway --example bench-upstream
+cargo build --release --locked --quiet -p mercato-common --bin mercato-keygen
+release=$CARGO_TARGET_DIR/release
+"$release/mercato-keygen" --out-dir "$work/keys" --kid bench >/dev/null
+"$release/examples/bench-upstream" 18080 & pids+=($!)
+
+profile=${PROFILE_OUT:-${TMPDIR:-/tmp}/callgrind.gateway.out}
+# One worker, and counting starts only once the gateway answers, so start-up is not counted.
+TOKIO_WORKER_THREADS=1 RUST_LOG=warn LISTEN_ADDR=127.0.0.1:18081 \
+  TOKEN_SIGNING_KEY_FILE=$work/keys/bench.pem TOKEN_SIGNING_KID=bench \
+  UPSTREAMS=gigs=http://127.0.0.1:18080 RATE_LIMIT_PER_IP=100000000 REDIS_PREFIX="bench:$$:" \
+  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$profile" \
+  "$release/gateway" >"$work/gateway.log" 2>&1 &
+valgrind_pid=$!
+pids+=("$valgrind_pid")
+for _ in $(seq 1 120); do curl -s -o /dev/null http://127.0.0.1:18081/api/v1/categories && break; sleep 0.5; done
+callgrind_control --instr=on "$valgrind_pid" >/dev/null 2>&1
+requests=$(wrk -t1 -c4 -d"${seconds}s" http://127.0.0.1:18081/api/v1/categories | awk '/requests in/ {print $1}')
+callgrind_control --instr=off "$valgrind_pid" >/dev/null 2>&1
+kill -INT "$valgrind_pid"
+wait "$valgrind_pid" 2>/dev/null || true
+
+total=$(callgrind_annotate "$profile" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+signing=$(callgrind_annotate --inclusive=yes "$profile" 2>/dev/null |
+  awk '/ED25519_sign_no_self_test/ { gsub(",", "", $1); print $1; exit }')
+echo "$requests requests under callgrind"
+awk -v t="$total" -v s="${signing:-0}" -v n="$requests" 'BEGIN {
+  printf "instructions per request: %d in all, %d signing the internal token, %d the rest\n", t/n, s/n, (t-s)/n
+}'
+echo "profile: $profile"
