@@ -95,6 +95,8 @@ struct Shared {
     redis_healthy: AtomicBool,
     /// Until when (Unix milliseconds) requests do not ask Redis, after a failure.
     paused_until_ms: AtomicU64,
+    /// The window whose predecessors were last forgotten, so they are swept once per window.
+    swept_window: AtomicU64,
 }
 
 impl std::fmt::Debug for Limiter {
@@ -135,6 +137,7 @@ impl Limiter {
             counts: Mutex::new(HashMap::new()),
             redis_healthy: AtomicBool::new(true),
             paused_until_ms: AtomicU64::new(0),
+            swept_window: AtomicU64::new(0),
         });
         tokio::spawn(sync_periodically(Arc::downgrade(&shared), sync_interval));
         Ok(Self(shared))
@@ -223,7 +226,9 @@ impl Shared {
                     )
                 })
                 .collect();
-            counts.retain(|_, count| count.window >= current);
+            if self.swept_window.swap(current, Ordering::Relaxed) != current {
+                counts.retain(|_, count| count.window >= current);
+            }
             batch
         };
         if batch.is_empty() {
