@@ -8,35 +8,13 @@
 #
 # Prints instructions per request in all, in Ed25519 signing, and in everything else, and
 # leaves the profile for `callgrind_annotate --inclusive=yes <file>`.
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/mercato/target}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 seconds=${SECONDS_UNDER_LOAD:-10}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-for tool in wrk valgrind; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install $tool" >&2; exit 1; }
-done
-scripts/deps.sh >/dev/null
-
-cargo build --release --locked --quiet -p mercato-gateway --bin gateway --example bench-upstream
-cargo build --release --locked --quiet -p mercato-common --bin mercato-keygen
-release=$CARGO_TARGET_DIR/release
-"$release/mercato-keygen" --out-dir "$work/keys" --kid bench >/dev/null
-"$release/examples/bench-upstream" 18080 & pids+=($!)
+bench_start wrk valgrind
 
 profile=${PROFILE_OUT:-${TMPDIR:-/tmp}/callgrind.gateway.out}
 # One worker, and counting starts only once the gateway answers, so start-up is not counted.
-TOKIO_WORKER_THREADS=1 RUST_LOG=warn LISTEN_ADDR=127.0.0.1:18081 \
-  TOKEN_SIGNING_KEY_FILE=$work/keys/bench.pem TOKEN_SIGNING_KID=bench \
-  UPSTREAMS=gigs=http://127.0.0.1:18080 RATE_LIMIT_PER_IP=100000000 REDIS_PREFIX="bench:$$:" \
+env "${gateway_env[@]}" TOKIO_WORKER_THREADS=1 \
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$profile" \
   "$release/gateway" >"$work/gateway.log" 2>&1 &
 valgrind_pid=$!

@@ -7,37 +7,12 @@
 #
 #   gateway/bench/run.sh            # needs wrk and nginx (apt-get install wrk nginx-light)
 #   CONNECTIONS=50 DURATION=10 gateway/bench/run.sh
-set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/mercato/target}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 connections=${CONNECTIONS:-50}
 duration=${DURATION:-10}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  # Wait for each to exit: a draining gateway still holds its port for the next run.
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-for tool in wrk nginx; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing: apt-get install wrk nginx-light" >&2; exit 1; }
-done
-scripts/deps.sh >/dev/null
-
-cargo build --release --locked --quiet -p mercato-gateway --bin gateway --example bench-upstream --example bench-bare-proxy
-cargo build --release --locked --quiet -p mercato-common --bin mercato-keygen
-release=$CARGO_TARGET_DIR/release
-
-"$release/mercato-keygen" --out-dir "$work/keys" --kid bench >/dev/null
-"$release/examples/bench-upstream" 18080 & pids+=($!)
-upstream_pid=$!
-env ${GATEWAY_ENV:-} RUST_LOG=warn LISTEN_ADDR=127.0.0.1:18081 TOKEN_SIGNING_KEY_FILE=$work/keys/bench.pem TOKEN_SIGNING_KID=bench \
-  UPSTREAMS=gigs=http://127.0.0.1:18080 RATE_LIMIT_PER_IP=100000000 REDIS_PREFIX="bench:$$:" \
-  "$release/gateway" >"$work/gateway.log" 2>&1 & pids+=($!)
+bench_start wrk nginx
+# shellcheck disable=SC2086 # GATEWAY_ENV holds settings separated by spaces
+env "${gateway_env[@]}" ${GATEWAY_ENV:-} "$release/gateway" >"$work/gateway.log" 2>&1 & pids+=($!)
 gateway_pid=$!
 "$release/examples/bench-bare-proxy" 18083 18080 & pids+=($!)
 bare_pid=$!
