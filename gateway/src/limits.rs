@@ -171,10 +171,15 @@ impl Limiter {
             metrics::counter!("gateway_rate_limit_errors_total").increment(1);
             return Decision::Allow;
         }
-        let Some(totals) = self.0.add(&[(name.as_str(), window, to_add)]).await else {
+        let Some(&total) = self
+            .0
+            .add(&[(name.as_str(), window, to_add)])
+            .await
+            .as_deref()
+            .and_then(<[u64]>::first)
+        else {
             return Decision::Allow;
         };
-        let total = totals[0];
         self.0.learn(&name, window, total);
         if total > per_minute {
             metrics::counter!("gateway_rate_limited_total", "scope" => scope.to_owned())
