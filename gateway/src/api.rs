@@ -11,7 +11,6 @@
 //!    set or clear session cookies on the session routes.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -22,12 +21,13 @@ use http::{HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Full};
 use mercato_common::context::current_request_id;
 use mercato_common::error::ApiError;
+use mercato_common::server::MetricsRoute;
 use serde_json::Value;
 
 use crate::AppState;
 use crate::limits::Decision;
 use crate::proxy::{ForwardError, forwardable, strip_response_headers};
-use crate::routes::{Access, Match, Route, Session, find};
+use crate::routes::{Access, Match, Route, Session, find, public_path};
 use crate::session::{self, Identity, REFRESH_COOKIE};
 
 /// The public API's prefix.
@@ -47,7 +47,6 @@ pub async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
-    let started = Instant::now();
     let path = request
         .uri()
         .path()
@@ -66,19 +65,15 @@ pub async fn handle(
         }
         Match::NotFound => return ApiError::not_found("no such route").into_response(),
     };
-    let response = match forward(&state, peer, route, request).await {
+    let mut response = match forward(&state, peer, route, request).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
-    // Route and service are static strings: labelling them allocates nothing.
-    let labels = [
-        metrics::Label::from_static_parts("route", route.path),
-        metrics::Label::from_static_parts("service", route.service),
-        metrics::Label::new("status", response.status().as_str().to_owned()),
-    ];
-    metrics::counter!("gateway_requests_total", labels.iter()).increment(1);
-    metrics::histogram!("gateway_request_duration_seconds", labels.iter())
-        .record(started.elapsed().as_secs_f64());
+    // The server's metrics then count this request under its public route rather than the
+    // catch-all this handler is mounted on.
+    response
+        .extensions_mut()
+        .insert(MetricsRoute(public_path(route)));
     response
 }
 

@@ -461,6 +461,23 @@ fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
         })
 }
 
+/// Each route's full public path (`/api/v1/gigs/{id}`), in table order, for metrics.
+static PUBLIC_PATHS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    ROUTES
+        .iter()
+        .map(|route| format!("/api/v1{}", route.path))
+        .collect()
+});
+
+/// The full public path pattern of a route of [`ROUTES`], e.g. `/api/v1/gigs/{id}`.
+pub fn public_path(route: &'static Route) -> &'static str {
+    ROUTES
+        .iter()
+        .position(|candidate| std::ptr::eq(candidate, route))
+        .and_then(|index| PUBLIC_PATHS.get(index))
+        .map_or(route.path, String::as_str)
+}
+
 /// Finds the route for `method` and `path` (the part after `/api/v1`).
 pub fn find(method: &Method, path: &str) -> Match {
     let mut segments = [""; MAX_SEGMENTS];
@@ -532,6 +549,14 @@ mod tests {
             Match::NotFound,
             "an empty parameter matches nothing"
         );
+    }
+
+    #[test]
+    fn public_paths_carry_the_api_prefix() {
+        let Match::Found(route) = find(&Method::GET, "/gigs/0192/reviews") else {
+            panic!("no route");
+        };
+        assert_eq!(public_path(route), "/api/v1/gigs/{id}/reviews");
     }
 
     #[test]

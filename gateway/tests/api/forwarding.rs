@@ -335,3 +335,33 @@ async fn the_openapi_document_lists_every_route() {
         assert!(operation["responses"]["429"].is_object());
     }
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_public_route_pattern() {
+    let upstream = start_upstream().await;
+    let gateway = start_gateway(Options::new(&upstream)).await;
+    for path in ["/api/v1/gigs/0192", "/api/v1/gigs/0193", "/api/v1/nope"] {
+        gateway.client.get(gateway.url(path)).send().await.unwrap();
+    }
+
+    let text = gateway
+        .client
+        .get(gateway.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    let counted = |route: &str, status: &str| {
+        text.lines().any(|line| {
+            line.starts_with("http_requests_total{")
+                && line.contains(&format!("route=\"{route}\""))
+                && line.contains(&format!("status=\"{status}\""))
+        })
+    };
+    assert!(counted("/api/v1/gigs/{id}", "200"), "{text}");
+    assert!(counted("/api/v1/{*rest}", "404"), "{text}");
+    assert!(!text.contains("/api/v1/gigs/0192"), "{text}");
+}

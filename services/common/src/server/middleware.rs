@@ -79,20 +79,28 @@ pub fn make_span<B>(request: &http::Request<B>) -> Span {
     )
 }
 
+/// The route a response is counted under, set as a response extension by a handler that
+/// serves many routes behind one catch-all (the gateway's `/api/v1/{*rest}`) and knows which
+/// of them it answered. Always a pattern, never a raw path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricsRoute(pub &'static str);
+
 /// Records the request in Prometheus (by matched route, never by raw path) and runs the
 /// handler with the request id in scope for error rendering.
 pub async fn observe(request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let matched = request.extensions().get::<MatchedPath>().cloned();
     let request_id = request_id_of(&request);
     let started = Instant::now();
 
     let response = context::scope(request_id, next.run(request)).await;
 
     let elapsed = started.elapsed();
+    let route = match (response.extensions().get::<MetricsRoute>(), matched) {
+        (Some(MetricsRoute(route)), _) => (*route).to_owned(),
+        (None, Some(matched)) => matched.as_str().to_owned(),
+        (None, None) => "unmatched".to_owned(),
+    };
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("http_requests_total", &labels).increment(1);
