@@ -106,12 +106,8 @@ async fn forward(
     request: Request,
 ) -> Result<Response, Response> {
     let (parts, body) = request.into_parts();
-    let ip = client_ip(state, peer, &parts.headers);
-    if let Decision::Deny(wait) = state
-        .limiter
-        .check("ip", &ip.to_string(), state.limits.per_ip)
-        .await
-    {
+    let ip = client_ip(state, peer, &parts.headers).to_string();
+    if let Decision::Deny(wait) = state.limiter.check("ip", &ip, state.limits.per_ip).await {
         return Err(with_retry_after(too_many().into_response(), wait));
     }
 
@@ -193,7 +189,7 @@ async fn forward(
     let upstream = upstream
         .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
         .header("x-request-id", &request_id)
-        .header("x-forwarded-for", ip.to_string())
+        .header("x-forwarded-for", ip)
         .body(Full::new(body))
         .map_err(|err| ApiError::internal(err).into_response())?;
 
