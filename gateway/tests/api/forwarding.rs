@@ -1,6 +1,6 @@
 //! Forwarding: method, path, query, body, status; tokens; header hygiene; failures.
 
-use mercato_common::testing::caller;
+use mercato_common::testing::{caller, scrape_metrics};
 use serde_json::Value;
 
 use crate::helpers::{Options, read, start_gateway, start_upstream};
@@ -344,16 +344,7 @@ async fn metrics_count_requests_by_public_route_pattern() {
         gateway.client.get(gateway.url(path)).send().await.unwrap();
     }
 
-    let text = gateway
-        .client
-        .get(gateway.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-
+    let text = scrape_metrics(gateway.addr).await;
     let counted = |route: &str, status: &str| {
         text.lines().any(|line| {
             line.starts_with("http_requests_total{")

@@ -223,6 +223,21 @@ pub use stores::TestMySql;
 #[cfg(feature = "postgres")]
 pub use stores::TestPostgres;
 
+/// The Prometheus text the component at `addr` serves at `/metrics`.
+///
+/// # Panics
+///
+/// When the component does not answer.
+pub async fn scrape_metrics(addr: SocketAddr) -> String {
+    let response = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap_or_else(|err| panic!("GET http://{addr}/metrics failed: {err}"));
+    response
+        .text()
+        .await
+        .unwrap_or_else(|err| panic!("reading http://{addr}/metrics failed: {err}"))
+}
+
 /// Polls `check` every 50 ms until it returns `Some`, for at most `timeout`.
 ///
 /// # Panics

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use mercato_common::testing::TestSmtpSink;
+use mercato_common::testing::{TestSmtpSink, scrape_metrics};
 use serde_json::json;
 
 use crate::helpers::{request, settled_count, spawn_app, verify_vars};
@@ -166,12 +166,7 @@ async fn readiness_checks_the_broker_and_redis_and_metrics_count_sent_emails() {
         .json()
         .await
         .unwrap();
-    let metrics = reqwest::get(format!("http://{}/metrics", app.addr))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = scrape_metrics(app.addr).await;
 
     assert_eq!(ready["status"], "ready", "{ready}");
     assert_eq!(ready["checks"]["rabbitmq"], "ok");
