@@ -27,11 +27,8 @@ use serde_json::Value;
 use crate::AppState;
 use crate::limits::Decision;
 use crate::proxy::{ForwardError, forwardable, strip_response_headers};
-use crate::routes::{Access, Match, Route, Session, find, public_path};
+use crate::routes::{Access, Match, PREFIX, Route, Session, find, public_path};
 use crate::session::{self, Identity, REFRESH_COOKIE};
-
-/// The public API's prefix.
-pub const PREFIX: &str = "/api/v1";
 
 /// Routes whose requests count against the per-account limit, with the body field naming it.
 const ACCOUNT_LIMITED: [(&str, &str); 4] = [

@@ -145,7 +145,8 @@ impl Limiter {
 
     /// Counts one request for `scope`/`key` against `per_minute`.
     pub async fn check(&self, scope: &str, key: &str, per_minute: u64) -> Decision {
-        let now = unix_seconds();
+        let now_ms = unix_millis();
+        let now = now_ms / 1000;
         let window = now / WINDOW_SECONDS;
         let name = format!("{scope}:{key}");
         let to_add = {
@@ -167,7 +168,7 @@ impl Limiter {
         let Some(to_add) = to_add else {
             return Decision::Allow;
         };
-        if self.0.paused_until_ms.load(Ordering::Relaxed) > unix_millis() {
+        if self.0.paused_until_ms.load(Ordering::Relaxed) > now_ms {
             metrics::counter!("gateway_rate_limit_errors_total").increment(1);
             return Decision::Allow;
         }

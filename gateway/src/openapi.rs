@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::routes::{Access, ROUTES, Session};
+use crate::routes::{Access, ROUTES, Session, public_path};
 
 fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
@@ -13,7 +13,7 @@ fn error_response(description: &str) -> Value {
 pub fn document() -> Value {
     let mut paths = Map::new();
     for route in ROUTES {
-        let path = format!("/api/v1{}", route.path);
+        let path = public_path(route);
         let parameters: Vec<Value> = route
             .path
             .split('/')
@@ -63,7 +63,7 @@ pub fn document() -> Value {
             operation["requestBody"] =
                 json!({"content": {"application/json": {"schema": {"type": "object"}}}});
         }
-        let entry = paths.entry(path).or_insert_with(|| json!({}));
+        let entry = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
         entry[route.method.as_str().to_lowercase()] = operation;
     }
     json!({

@@ -7,6 +7,9 @@
 
 use http::Method;
 
+/// The public API's prefix; a route's path is relative to it.
+pub const PREFIX: &str = "/api/v1";
+
 /// Who may call a route, as far as the gateway checks (services check ownership themselves).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -440,13 +443,21 @@ pub enum Match {
 /// The longest route, in segments; a longer path matches nothing.
 const MAX_SEGMENTS: usize = 8;
 
-/// Each route's path split into segments once, in table order: matching a request then
-/// compares a few segments instead of re-splitting every pattern (the table has ~50 routes
-/// and this runs on every request).
-static PATTERNS: std::sync::LazyLock<Vec<Vec<&'static str>>> = std::sync::LazyLock::new(|| {
+/// A route of [`ROUTES`] prepared once, in table order: its pattern split into segments, so a
+/// request compares a few segments instead of re-splitting ~50 patterns, and its full public
+/// path for metrics and the OpenAPI document.
+struct Prepared {
+    segments: Vec<&'static str>,
+    public_path: String,
+}
+
+static PREPARED: std::sync::LazyLock<Vec<Prepared>> = std::sync::LazyLock::new(|| {
     ROUTES
         .iter()
-        .map(|route| route.path.split('/').collect())
+        .map(|route| Prepared {
+            segments: route.path.split('/').collect(),
+            public_path: format!("{PREFIX}{}", route.path),
+        })
         .collect()
 });
 
@@ -461,21 +472,13 @@ fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
         })
 }
 
-/// Each route's full public path (`/api/v1/gigs/{id}`), in table order, for metrics.
-static PUBLIC_PATHS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-    ROUTES
-        .iter()
-        .map(|route| format!("/api/v1{}", route.path))
-        .collect()
-});
-
 /// The full public path pattern of a route of [`ROUTES`], e.g. `/api/v1/gigs/{id}`.
 pub fn public_path(route: &'static Route) -> &'static str {
     ROUTES
         .iter()
-        .position(|candidate| std::ptr::eq(candidate, route))
-        .and_then(|index| PUBLIC_PATHS.get(index))
-        .map_or(route.path, String::as_str)
+        .zip(PREPARED.iter())
+        .find(|(candidate, _)| std::ptr::eq(*candidate, route))
+        .map_or(route.path, |(_, prepared)| prepared.public_path.as_str())
 }
 
 /// Finds the route for `method` and `path` (the part after `/api/v1`).
@@ -491,8 +494,8 @@ pub fn find(method: &Method, path: &str) -> Match {
     }
     let segments = &segments[..count];
     let mut path_known = false;
-    for (route, pattern) in ROUTES.iter().zip(PATTERNS.iter()) {
-        if segments_match(pattern, segments) {
+    for (route, prepared) in ROUTES.iter().zip(PREPARED.iter()) {
+        if segments_match(&prepared.segments, segments) {
             if route.method == *method {
                 return Match::Found(route);
             }
