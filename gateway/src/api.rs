@@ -88,12 +88,23 @@ fn client_ip(state: &AppState, peer: SocketAddr, headers: &http::HeaderMap) -> I
     peer.ip()
 }
 
-fn too_many() -> ApiError {
-    ApiError::new(
+/// The 429 for a client over `per_minute` requests, with `Retry-After` and the rate-limit
+/// headers (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`: the window's size, what
+/// is left of it and the seconds until it starts over).
+fn rate_limited(per_minute: u64, wait: std::time::Duration) -> Response {
+    let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",
         "too many requests; slow down and retry later",
     )
+    .into_response();
+    let seconds = HeaderValue::from(wait.as_secs().max(1));
+    let headers = response.headers_mut();
+    headers.insert(RETRY_AFTER, seconds.clone());
+    headers.insert("ratelimit-limit", HeaderValue::from(per_minute));
+    headers.insert("ratelimit-remaining", HeaderValue::from(0_u64));
+    headers.insert("ratelimit-reset", seconds);
+    response
 }
 
 async fn forward(
@@ -105,7 +116,7 @@ async fn forward(
     let (parts, body) = request.into_parts();
     let ip = client_ip(state, peer, &parts.headers).to_string();
     if let Decision::Deny(wait) = state.limiter.check("ip", &ip, state.limits.per_ip).await {
-        return Err(with_retry_after(too_many().into_response(), wait));
+        return Err(rate_limited(state.limits.per_ip, wait));
     }
 
     let identity = session::identify(&parts.headers, &state.user_verifier)
@@ -144,7 +155,7 @@ async fn forward(
                 .check("account", &account, state.limits.per_account)
                 .await
         {
-            return Err(with_retry_after(too_many().into_response(), wait));
+            return Err(rate_limited(state.limits.per_account, wait));
         }
     }
     // Browsers hold the refresh token only as a cookie: hand it to auth in the body.
@@ -196,13 +207,6 @@ async fn forward(
         .await
         .map_err(|err| unavailable(route, &err))?;
     answer(state, route, response).await
-}
-
-fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
-    if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-        response.headers_mut().insert(RETRY_AFTER, value);
-    }
-    response
 }
 
 fn unavailable(route: &Route, err: &ForwardError) -> Response {

@@ -27,7 +27,10 @@ pub fn document() -> Value {
             ("404", "No such resource, or not yours"),
             ("413", "Body too large"),
             ("422", "Invalid fields (see `error.fields`)"),
-            ("429", "Rate limited (see `Retry-After`)"),
+            (
+                "429",
+                "Rate limited (see `Retry-After` and `RateLimit-Limit` / `-Remaining` / `-Reset`)",
+            ),
             ("502", "The service failed"),
             ("503", "The service is unavailable or busy"),
             ("504", "The service did not answer in time"),

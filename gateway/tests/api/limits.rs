@@ -28,18 +28,23 @@ async fn the_per_ip_limit_is_shared_by_two_gateways_and_answers_429_with_retry_a
             .send()
             .await
             .unwrap();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
-        let (status, _, body) = read(response).await;
+        let (status, headers, body) = read(response).await;
         statuses.push(status);
         if status == 429 {
+            let number = |name: &str| {
+                headers
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().parse::<u64>().unwrap())
+            };
             assert_eq!(body["error"]["code"], "rate_limited");
+            let retry_after = number("retry-after");
             assert!(
                 retry_after.is_some_and(|s| (1..=60).contains(&s)),
                 "{retry_after:?}"
             );
+            assert_eq!(number("ratelimit-limit"), Some(5));
+            assert_eq!(number("ratelimit-remaining"), Some(0));
+            assert_eq!(number("ratelimit-reset"), retry_after);
         }
     }
 
