@@ -30,12 +30,21 @@ use crate::proxy::{ForwardError, forwardable, strip_response_headers};
 use crate::routes::{Access, Match, PREFIX, Route, Session, find, public_path};
 use crate::session::{self, Identity, REFRESH_COOKIE};
 
-/// Routes whose requests count against the per-account limit, with the body field naming it.
-const ACCOUNT_LIMITED: [(&str, &str); 4] = [
-    ("/auth/signin", "login"),
-    ("/auth/signin/otp", "challenge_id"),
-    ("/auth/password/forgot", "email"),
-    ("/auth/password/reset", "token"),
+/// Where a request names the account it counts against.
+enum Account {
+    /// A field of the JSON body (compared case-insensitively).
+    BodyField(&'static str),
+    /// The signed-in caller.
+    Caller,
+}
+
+/// Routes whose requests count against the per-account limit, and where each names it.
+const ACCOUNT_LIMITED: [(&str, Account); 5] = [
+    ("/auth/signin", Account::BodyField("login")),
+    ("/auth/signin/otp", Account::BodyField("challenge_id")),
+    ("/auth/password/forgot", Account::BodyField("email")),
+    ("/auth/password/reset", Account::BodyField("token")),
+    ("/auth/verify-email/resend", Account::Caller),
 ];
 
 /// Handles one API request.
@@ -145,10 +154,13 @@ async fn forward(
             )
             .into_response()
         })?;
-    if let Some((_, field)) = ACCOUNT_LIMITED.iter().find(|(path, _)| *path == route.path) {
-        let account = serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|v| v.get(*field).and_then(Value::as_str).map(str::to_lowercase));
+    if let Some((_, from)) = ACCOUNT_LIMITED.iter().find(|(path, _)| *path == route.path) {
+        let account = match from {
+            Account::BodyField(field) => serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get(*field).and_then(Value::as_str).map(str::to_lowercase)),
+            Account::Caller => identity.caller().map(|caller| caller.user_id.to_string()),
+        };
         if let Some(account) = account
             && let Decision::Deny(wait) = state
                 .limiter
@@ -245,6 +257,8 @@ async fn answer(
             status = status.as_u16(),
             "upstream answered with an error"
         );
+        metrics::counter!("gateway_upstream_errors_total", "service" => route.service, "kind" => "server_error")
+            .increment(1);
         return Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
             "upstream_error",

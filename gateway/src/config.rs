@@ -47,7 +47,8 @@ pub struct Config {
     /// Requests per minute from one client IP.
     #[arg(long, env = "RATE_LIMIT_PER_IP", default_value_t = 600)]
     pub rate_limit_per_ip: u64,
-    /// Sign-in, one-time code and password attempts per minute for one account.
+    /// Sign-in, one-time code and password attempts, and verification-email resends, per
+    /// minute for one account.
     #[arg(long, env = "RATE_LIMIT_PER_ACCOUNT", default_value_t = 10)]
     pub rate_limit_per_account: u64,
     /// How often each replica reports its local rate-limit counts to Redis, in milliseconds.

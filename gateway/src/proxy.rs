@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use bytes::Bytes;
@@ -82,9 +82,11 @@ impl Upstreams {
     /// # Errors
     ///
     /// [`ForwardError`]: unconfigured, overloaded, timed out or unreachable.
+    /// Each request that reaches the service is counted in `gateway_upstream_requests_total`
+    /// and timed (to its response head) in `gateway_upstream_duration_seconds`, by service.
     pub async fn send(
         &self,
-        service: &str,
+        service: &'static str,
         mut request: Request<Full<Bytes>>,
     ) -> Result<Response<Body>, ForwardError> {
         let upstream = self
@@ -99,10 +101,14 @@ impl Upstreams {
         *request.uri_mut() = format!("{}{path}", upstream.base)
             .parse()
             .map_err(|err: http::uri::InvalidUri| ForwardError::Unreachable(err.to_string()))?;
+        let started = Instant::now();
         let response = tokio::time::timeout(self.timeout, self.client.request(request))
             .await
             .map_err(|_| ForwardError::Timeout)?
             .map_err(|err| ForwardError::Unreachable(err.to_string()))?;
+        metrics::counter!("gateway_upstream_requests_total", "service" => service).increment(1);
+        metrics::histogram!("gateway_upstream_duration_seconds", "service" => service)
+            .record(started.elapsed().as_secs_f64());
         Ok(response.map(Body::new))
     }
 }

@@ -353,6 +353,14 @@ async fn metrics_count_requests_by_public_route_pattern() {
         })
     };
     assert!(counted("/api/v1/gigs/{id}", "200"), "{text}");
+    assert!(
+        text.contains("gateway_upstream_requests_total{service=\"gigs\"} 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("gateway_upstream_duration_seconds_count{service=\"gigs\"} 2"),
+        "{text}"
+    );
     assert!(counted("/api/v1/{*rest}", "404"), "{text}");
     assert!(!text.contains("/api/v1/gigs/0192"), "{text}");
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use mercato_common::testing::caller;
 use mercato_gateway::limits::{Decision, Limiter, REDIS_DEADLINE};
 
 use crate::helpers::{Options, read, start_gateway, start_upstream};
@@ -71,6 +72,31 @@ async fn sign_in_attempts_are_limited_per_account() {
     let other = sign_in("someone-else").await.unwrap().status().as_u16();
 
     assert_eq!((first, second, third, other), (200, 200, 429, 200));
+}
+
+#[tokio::test]
+async fn verification_email_resends_are_limited_per_signed_in_account() {
+    let upstream = start_upstream().await;
+    let mut options = Options::new(&upstream);
+    options.extra.push("--rate-limit-per-account=2".into());
+    let gateway = start_gateway(options).await;
+    let minter = gateway.keys.minter();
+    let alice = minter.mint_user_token(&caller("alice", false)).unwrap();
+    let bob = minter.mint_user_token(&caller("bob", false)).unwrap();
+    let resend = |token: &str| {
+        gateway
+            .client
+            .post(gateway.url("/api/v1/auth/verify-email/resend"))
+            .bearer_auth(token)
+            .send()
+    };
+
+    let mut statuses = Vec::new();
+    for token in [&alice, &alice, &alice, &bob] {
+        statuses.push(resend(token).await.unwrap().status().as_u16());
+    }
+
+    assert_eq!(statuses, vec![200, 200, 429, 200]);
 }
 
 const REDIS: &str = "redis://127.0.0.1:6379";
