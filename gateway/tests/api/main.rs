@@ -6,5 +6,6 @@
 
 mod forwarding;
 mod helpers;
+mod layers;
 mod limits;
 mod sessions;
