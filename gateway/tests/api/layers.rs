@@ -14,20 +14,23 @@ async fn an_upstream_at_its_in_flight_limit_sheds_requests_with_503() {
         .get(gateway.url("/api/v1/gigs"))
         .header("x-test-sleep-ms", "800")
         .send();
+    let get_gigs = || async {
+        read(
+            gateway
+                .client
+                .get(gateway.url("/api/v1/gigs"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    };
     // Probes until one finds the only slot taken by the slow request (within the 1 s upstream
     // timeout of the test gateway).
     let shed = async {
         for _ in 0..14 {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            let (status, _, body) = read(
-                gateway
-                    .client
-                    .get(gateway.url("/api/v1/gigs"))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
+            let (status, _, body) = get_gigs().await;
             if status != 200 {
                 return (status, body);
             }
@@ -36,15 +39,7 @@ async fn an_upstream_at_its_in_flight_limit_sheds_requests_with_503() {
     };
 
     let (slow, (shed_status, shed_body)) = tokio::join!(slow, shed);
-    let (after, _, _) = read(
-        gateway
-            .client
-            .get(gateway.url("/api/v1/gigs"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (after, _, _) = get_gigs().await;
 
     assert_eq!(slow.unwrap().status().as_u16(), 200);
     assert_eq!(shed_status, 503);
