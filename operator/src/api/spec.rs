@@ -70,6 +70,7 @@ pub struct MarketplaceServiceSpec {
     pub role: Role,
     /// Container image, preferably pinned by digest.
     #[x_kube(validation = Rule::new("size(self) > 0").message("spec.image must not be empty"))]
+    #[schemars(length(max = 512))]
     pub image: String,
     /// A fixed replica count; leave out to use `autoscaling` or the default of 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,10 +171,14 @@ pub struct Port {
 )]
 pub struct EnvVar {
     /// Variable name.
-    #[schemars(length(min = 1), regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
+    #[schemars(
+        length(min = 1, max = 128),
+        regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$")
+    )]
     pub name: String,
     /// A literal value (never a secret: use `secretKeyRef` for those).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 8192))]
     pub value: Option<String>,
     /// A key of a Secret in the same namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,11 +215,11 @@ pub struct Resources {
 pub struct ResourceAmounts {
     /// CPU, in cores or millicores.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?m?$"))]
+    #[schemars(length(max = 32), regex(pattern = r"^[0-9]+(\.[0-9]+)?m?$"))]
     pub cpu: Option<String>,
     /// Memory, with a binary or decimal suffix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$"))]
+    #[schemars(length(max = 32), regex(pattern = r"^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$"))]
     pub memory: Option<String>,
 }
 
@@ -250,6 +255,7 @@ pub struct Messaging {
     pub credentials: SecretKeyRef,
     /// Virtual host.
     #[serde(default = "default_vhost")]
+    #[schemars(length(min = 1, max = 255))]
     pub vhost: String,
     /// Exchanges the component publishes events to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -274,17 +280,21 @@ pub struct Messaging {
 pub struct BrokerRef {
     /// Name of a `RabbitmqCluster`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63))]
     pub name: Option<String>,
     /// Namespace of that `RabbitmqCluster` (defaults to the object's own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63))]
     pub namespace: Option<String>,
     /// A Secret with `uri`, `username` and `password` of a broker no operator manages, for the
     /// Topology Operator to reach.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
     pub connection_secret: Option<String>,
     /// A Secret with `url`, `username` and `password` of a broker's HTTP management API (e.g.
     /// Amazon MQ): this operator then declares the topology itself, no Topology Operator needed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
     pub management_secret: Option<String>,
 }
 
@@ -293,7 +303,7 @@ pub struct BrokerRef {
 #[serde(rename_all = "camelCase")]
 pub struct Publish {
     /// Exchange name, e.g. `mercato.events`.
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = 255))]
     pub exchange: String,
     /// Exchange type.
     #[serde(default = "default_exchange_type", rename = "type")]
@@ -324,7 +334,7 @@ pub enum ExchangeType {
 )]
 pub struct Consume {
     /// Queue name, e.g. `mercato.users`.
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = 255))]
     pub queue: String,
     /// Queue type; immutable once created.
     #[serde(default = "default_queue_type", rename = "type")]
@@ -357,7 +367,7 @@ pub enum QueueType {
 #[serde(rename_all = "camelCase")]
 pub struct QueueBinding {
     /// Source exchange.
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = 255))]
     pub exchange: String,
     /// Routing key (an event type, or a pattern on a topic exchange).
     #[schemars(length(min = 1, max = 255))]
@@ -389,10 +399,11 @@ pub struct Retry {
 #[serde(rename_all = "camelCase")]
 pub struct DeadLetter {
     /// Dead-letter exchange (direct), e.g. `mercato.dlx`.
-    #[schemars(length(min = 1, max = 200))]
+    #[schemars(length(min = 1, max = 255))]
     pub exchange: String,
     /// Dead-letter queue; defaults to `<queue>.dlq`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255))]
     pub queue: Option<String>,
 }
 
@@ -430,7 +441,7 @@ pub struct DatabaseBinding {
     /// The variable the URL is passed in; defaults by engine (`DATABASE_URL`, `MONGODB_URL`,
     /// `REDIS_URL`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Z_][A-Z0-9_]*$"))]
+    #[schemars(length(min = 1, max = 128), regex(pattern = r"^[A-Z_][A-Z0-9_]*$"))]
     pub env_var: Option<String>,
     /// A Secret key holding the full connection URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -507,19 +518,23 @@ impl Engine {
         .message("aws needs exactly one of rdsInstanceIdentifier, rdsClusterIdentifier or elastiCacheReplicationGroupId")
 )]
 pub struct AwsDatabase {
-    /// An RDS DB instance identifier.
+    /// An RDS DB instance identifier (at most 63 characters, as RDS allows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63))]
     pub rds_instance_identifier: Option<String>,
-    /// An RDS (Aurora) DB cluster identifier.
+    /// An RDS (Aurora) DB cluster identifier (at most 63 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 63))]
     pub rds_cluster_identifier: Option<String>,
-    /// An ElastiCache replication group id.
+    /// An ElastiCache replication group id (at most 40 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 40))]
     pub elasti_cache_replication_group_id: Option<String>,
     /// AWS region, e.g. `eu-west-1`.
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = 32), regex(pattern = r"^[a-z0-9-]+$"))]
     pub region: String,
     /// Secret with `username` and `password` for the endpoint (and `database` for SQL engines).
+    #[schemars(length(min = 1, max = 253))]
     pub credentials_secret: String,
 }
 
@@ -529,13 +544,15 @@ pub struct AwsDatabase {
 pub struct Ingress {
     /// IngressClass; the cluster default when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
     pub class_name: Option<String>,
     /// Host names served.
     #[x_kube(merge_strategy = ListMerge::Set)]
-    #[schemars(length(min = 1, max = 16))]
+    #[schemars(length(min = 1, max = 16), inner(length(min = 1, max = 253)))]
     pub hosts: Vec<String>,
     /// A TLS Secret covering the hosts; plain HTTP when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
     pub tls_secret_name: Option<String>,
 }
 
@@ -568,12 +585,15 @@ pub enum DnsMode {
 pub struct TokenPolicy {
     /// Secret holding `jwks.json` (public keys), and for the gateway `signing-key.pem` and `kid`.
     #[serde(default = "default_keys_secret")]
+    #[schemars(length(min = 1, max = 253))]
     pub keys_secret: String,
     /// The `iss` the gateway signs with (Gateway only, required there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255))]
     pub issuer: Option<String>,
     /// The `aud` a service accepts (services only); defaults to the object's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255))]
     pub audience: Option<String>,
 }
 

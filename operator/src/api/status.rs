@@ -36,6 +36,13 @@ pub mod types {
     ];
 }
 
+/// The longest condition message kept, as `metav1.Condition` allows; longer ones are cut.
+pub const MAX_MESSAGE_CHARS: usize = 32_768;
+
+/// The most objects `status.managedResources` lists (the largest topology a spec allows,
+/// four queues with ten retry queues and 64 bindings each, stays well below it).
+pub const MAX_MANAGED_RESOURCES: usize = 512;
+
 /// What the operator last observed and did.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -46,18 +53,22 @@ pub struct MarketplaceServiceStatus {
     /// Ready and the conditions it is aggregated from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["type".into()]))]
+    #[schemars(length(max = 16))]
     pub conditions: Vec<Condition>,
     /// Pods ready to serve.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub available_replicas: Option<i32>,
     /// In-cluster URL of the component.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048))]
     pub address: Option<String>,
     /// Public URL (gateway with an ingress).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 2048))]
     pub url: Option<String>,
     /// Every object the operator applies for this component.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = MAX_MANAGED_RESOURCES))]
     pub managed_resources: Vec<ManagedResource>,
 }
 
@@ -67,15 +78,19 @@ pub struct MarketplaceServiceStatus {
 pub struct Condition {
     /// Condition type, e.g. `Ready`.
     #[serde(rename = "type")]
+    #[schemars(length(min = 1, max = 316))]
     pub type_: String,
     /// `True`, `False` or `Unknown`.
     pub status: ConditionStatus,
     /// CamelCase reason, e.g. `SecretNotFound`.
+    #[schemars(length(min = 1, max = 1024))]
     pub reason: String,
     /// What a person should know, e.g. which Secret is missing.
     #[serde(default)]
+    #[schemars(length(max = MAX_MESSAGE_CHARS))]
     pub message: String,
     /// When the status last changed (RFC 3339).
+    #[schemars(length(max = 64))]
     pub last_transition_time: String,
     /// The generation this condition was computed for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,10 +113,13 @@ pub enum ConditionStatus {
 #[serde(rename_all = "camelCase")]
 pub struct ManagedResource {
     /// e.g. `apps/v1`.
+    #[schemars(length(max = 316))]
     pub api_version: String,
     /// e.g. `Deployment`.
+    #[schemars(length(max = 63))]
     pub kind: String,
     /// Object name.
+    #[schemars(length(max = 253))]
     pub name: String,
 }
 
@@ -133,10 +151,17 @@ impl Verdict {
     }
 
     fn new(status: ConditionStatus, reason: &str, message: impl Into<String>) -> Self {
+        let mut message: String = message.into();
+        // The API server refuses a status whose message passes the schema's bound; an error
+        // chain quoted whole must not keep the status from being written.
+        if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS - 1) {
+            message.truncate(cut);
+            message.push('…');
+        }
         Self {
             status,
             reason: reason.to_owned(),
-            message: message.into(),
+            message,
         }
     }
 }
@@ -231,6 +256,16 @@ mod tests {
         let c = conditions(&[], &v, None, "t1");
         assert_eq!(c[0].status, ConditionStatus::Unknown);
         assert_eq!(c[0].reason, "TopologyPending");
+    }
+
+    #[test]
+    fn a_message_longer_than_the_schema_allows_is_cut_to_its_bound() {
+        let long = Verdict::failed("BrokerUnreachable", "é".repeat(MAX_MESSAGE_CHARS + 10));
+        let short = Verdict::failed("BrokerUnreachable", "fits");
+
+        assert_eq!(long.message.chars().count(), MAX_MESSAGE_CHARS);
+        assert!(long.message.ends_with('…'));
+        assert_eq!(short.message, "fits");
     }
 
     #[test]

@@ -11,8 +11,8 @@ use super::apply::{Applied, Failure};
 use super::broker_api::BrokerError;
 use crate::api::types;
 use crate::api::{
-    DnsMode, ManagedResource, MarketplaceService, MarketplaceServiceStatus, Role, Verdict,
-    conditions,
+    DnsMode, MAX_MANAGED_RESOURCES, ManagedResource, MarketplaceService, MarketplaceServiceStatus,
+    Role, Verdict, conditions,
 };
 use crate::endpoints::LookupError;
 use crate::render::inputs::{Concern, Inputs, SecretNeed};
@@ -63,6 +63,8 @@ pub fn status(
         })
         .collect();
     managed.sort();
+    // The schema bounds the list; the spec's own bounds keep a real topology far below it.
+    managed.truncate(MAX_MANAGED_RESOURCES);
     MarketplaceServiceStatus {
         observed_generation: generation,
         conditions: conditions(&previous.conditions, &verdicts, generation, now),
