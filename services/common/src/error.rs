@@ -208,8 +208,9 @@ impl From<JsonRejection> for ApiError {
         match rejection {
             JsonRejection::JsonDataError(err) => {
                 // serde's message names the field and what was wrong with it, never a value.
+                let (field, message) = data_error_field(&err.body_text());
                 let mut fields = FieldErrors::new();
-                fields.insert("body".into(), vec![err.body_text()]);
+                fields.insert(field, vec![message]);
                 Self::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "validation_failed",
@@ -241,6 +242,34 @@ impl From<JsonRejection> for ApiError {
             ),
         }
     }
+}
+
+/// The field a body that did not deserialize is wrong in, and what is wrong with it, from
+/// serde's "…: `path`: `message` at line L column C". An unknown or missing field is reported
+/// under its own path; a problem with the body as a whole under `body`.
+fn data_error_field(text: &str) -> (String, String) {
+    let detail = text
+        .split_once("target type: ")
+        .map_or(text, |(_, detail)| detail);
+    let detail = detail
+        .rsplit_once(" at line ")
+        .map_or(detail, |(message, _)| message);
+    let (path, message) = match detail.split_once(": ") {
+        Some((path, message)) if !path.contains(' ') => (path, message),
+        _ => (".", detail),
+    };
+    // The path of an unknown field ends with its name already; a missing one's is its parent.
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    let field = match (path, missing) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "body".to_owned(),
+        (path, Some(name)) => format!("{path}.{name}"),
+        (path, None) => path.to_owned(),
+    };
+    (field, message.to_owned())
 }
 
 /// A JSON body extractor and responder whose rejections use the common error shape.
@@ -279,6 +308,45 @@ mod tests {
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn a_body_that_does_not_deserialize_is_reported_under_the_field_at_fault() {
+        let prefix = "Failed to deserialize the JSON body into the target type: ";
+        let cases = [
+            (
+                "languages[0].level: unknown variant `expert`, expected one of `basic`, `native` at line 1 column 185",
+                "languages[0].level",
+                "unknown variant `expert`, expected one of `basic`, `native`",
+            ),
+            (
+                "is_admin: unknown field `is_admin`, expected one of `username`, `email` at line 1 column 90",
+                "is_admin",
+                "unknown field `is_admin`, expected one of `username`, `email`",
+            ),
+            (
+                "missing field `email` at line 1 column 20",
+                "email",
+                "missing field `email`",
+            ),
+            (
+                "experience[1]: missing field `title` at line 1 column 40",
+                "experience[1].title",
+                "missing field `title`",
+            ),
+            (
+                "invalid type: integer `3`, expected a map at line 1 column 1",
+                "body",
+                "invalid type: integer `3`, expected a map",
+            ),
+        ];
+        for (detail, field, message) in cases {
+            assert_eq!(
+                data_error_field(&format!("{prefix}{detail}")),
+                (field.to_owned(), message.to_owned()),
+                "{detail}"
+            );
+        }
     }
 
     #[tokio::test]
