@@ -28,5 +28,5 @@ pub mod service;
 pub mod telemetry;
 pub mod token;
 
-#[cfg(feature = "test-support")]
+#[cfg(any(test, feature = "test-support"))]
 pub mod testing;

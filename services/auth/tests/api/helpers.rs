@@ -23,6 +23,7 @@ pub struct TestApp {
     events: tokio::sync::Mutex<UnboundedReceiver<Envelope>>,
     seen: tokio::sync::Mutex<Vec<Envelope>>,
     shutdown: Shutdown,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -55,7 +56,7 @@ pub async fn spawn_app() -> TestApp {
     let shutdown = Shutdown::new();
     let app = App::start(&config, shutdown.clone()).await.unwrap();
     let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run());
+    let handle = tokio::spawn(app.run());
     TestApp {
         broker,
         db,
@@ -65,6 +66,7 @@ pub async fn spawn_app() -> TestApp {
         events: tokio::sync::Mutex::new(events),
         seen: tokio::sync::Mutex::default(),
         shutdown,
+        handle,
     }
 }
 
@@ -136,7 +138,11 @@ impl TestApp {
 
     pub async fn stop(self) {
         self.shutdown.trigger();
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::timeout(Duration::from_secs(20), self.handle)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         self.broker.cleanup(&[NAME, "observer"]).await;
         self.db.drop_database().await;
     }

@@ -39,13 +39,14 @@ async fn no_password_token_or_code_appears_in_the_logs() {
         &app.email("verify_email", "secretive@example.test").await,
         "verify_url",
     );
-    app.post(
-        "/signin",
-        None,
-        &json!({"login": "secretive", "password": "a wrong password", "device_id": "dev-1"}),
-    )
-    .await;
-    let (_, challenge) = app
+    let (wrong, _) = app
+        .post(
+            "/signin",
+            None,
+            &json!({"login": "secretive", "password": "a wrong password", "device_id": "dev-1"}),
+        )
+        .await;
+    let (challenged, challenge) = app
         .post(
             "/signin",
             None,
@@ -59,33 +60,45 @@ async fn no_password_token_or_code_appears_in_the_logs() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.post(
-        "/signin/otp",
-        None,
-        &json!({"challenge_id": challenge["challenge_id"], "code": code}),
-    )
-    .await;
-    app.post("/refresh", None, &json!({"refresh_token": refresh}))
+    let (otp, _) = app
+        .post(
+            "/signin/otp",
+            None,
+            &json!({"challenge_id": challenge["challenge_id"], "code": code}),
+        )
         .await;
-    app.post(
-        "/password/forgot",
-        None,
-        &json!({"email": "secretive@example.test"}),
-    )
-    .await;
+    let (refreshed, _) = app
+        .post("/refresh", None, &json!({"refresh_token": refresh}))
+        .await;
+    let (forgot, _) = app
+        .post(
+            "/password/forgot",
+            None,
+            &json!({"email": "secretive@example.test"}),
+        )
+        .await;
     let reset = link_token(
         &app.email("forgot_password", "secretive@example.test").await,
         "reset_url",
     );
-    app.post(
-        "/password/reset",
-        None,
-        &json!({"token": reset, "password": "another long passphrase"}),
-    )
-    .await;
-    app.post("/verify-email", None, &json!({"token": verify}))
+    let (was_reset, _) = app
+        .post(
+            "/password/reset",
+            None,
+            &json!({"token": reset, "password": "another long passphrase"}),
+        )
+        .await;
+    let (verified, _) = app
+        .post("/verify-email", None, &json!({"token": verify}))
         .await;
 
+    // Each secret went all the way through the code that handles it.
+    assert_eq!(
+        (
+            wrong, challenged, otp, refreshed, forgot, was_reset, verified
+        ),
+        (401, 202, 200, 200, 202, 204, 200)
+    );
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("account created"),
@@ -106,6 +119,7 @@ async fn no_password_token_or_code_appears_in_the_logs() {
     // value of its own.
     for form in [
         format!("\"{code}\""),
+        format!("\":{code}"),
         format!("={code}"),
         format!(": {code}"),
     ] {

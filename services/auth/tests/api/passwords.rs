@@ -24,8 +24,26 @@ async fn forgot_always_answers_202_and_emails_only_real_accounts() {
         )
         .await;
     let email = app.email("forgot_password", "mia@example.test").await;
+    // The email request is written with the answer, in one transaction: no waiting needed.
+    let to_ghost: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mercato_outbox WHERE event_type = 'email.requested.v1' AND envelope LIKE '%ghost@example.test%'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let to_mia: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mercato_outbox WHERE event_type = 'email.requested.v1' AND envelope LIKE '%\"forgot_password\"%' AND envelope LIKE '%mia@example.test%'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
 
     assert_eq!((unknown, known), (202, 202));
+    assert_eq!(
+        (to_ghost, to_mia),
+        (0, 1),
+        "only the real account is emailed"
+    );
     assert!(
         email.vars["reset_url"]
             .as_str()
@@ -146,6 +164,13 @@ async fn changing_the_password_needs_the_current_one_and_ends_sessions() {
             &json!({"login": "olaf", "password": PASSWORD, "device_id": "dev-1"}),
         )
         .await;
+    let (new, _) = app
+        .post(
+            "/signin",
+            None,
+            &json!({"login": "olaf", "password": "a brand new passphrase", "device_id": "dev-1"}),
+        )
+        .await;
     let (anonymous, _) = app
         .post(
             "/password/change",
@@ -161,6 +186,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_sessions() {
     assert_eq!(changed, 204);
     assert_eq!(refresh, 401);
     assert_eq!(old, 401);
+    assert_eq!(new, 200, "the new password signs in");
     assert_eq!(anonymous, 401);
     let (_, me) = app.get("/me", Some(&olaf)).await;
     assert_eq!(me["user"]["username"], "olaf");

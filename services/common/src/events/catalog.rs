@@ -457,7 +457,7 @@ mod tests {
     }
 
     #[test]
-    fn an_envelope_round_trips_with_its_type_as_routing_key() {
+    fn an_envelope_round_trips_and_names_its_event_type() {
         let event = EmailRequested {
             to: "a@example.com".into(),
             template: "verify_email".into(),
@@ -469,7 +469,8 @@ mod tests {
         let back = Envelope::from_bytes(&envelope.to_bytes()).unwrap();
 
         assert_eq!(back, envelope);
-        assert_eq!(back.event_type, "email.requested.v1");
+        assert_eq!(back.event_type, EmailRequested::TYPE);
+        assert_eq!(EmailRequested::TYPE, "email.requested.v1");
         assert_eq!(back.decode::<EmailRequested>().unwrap(), event);
         assert_eq!(envelope.id.get_version_num(), 7);
     }

@@ -79,6 +79,15 @@ pub trait EventHandler: Send + Sync + 'static {
     }
 }
 
+/// Counts deliveries an inbox recognised as already applied (`events_duplicates_total`), so
+/// redeliveries show in the metrics; the inbox claim functions of each store call it.
+pub fn record_duplicates(consumer: &str, event_type: &str, count: u64) {
+    if count > 0 {
+        metrics::counter!("events_duplicates_total", "service" => consumer.to_owned(), "type" => event_type.to_owned())
+            .increment(count);
+    }
+}
+
 /// Whether the consumer is connected, for `/readyz`.
 #[derive(Debug, Clone, Default)]
 pub struct ConsumerStatus(Arc<AtomicBool>);

@@ -18,6 +18,7 @@ use mongodb::options::IndexOptions;
 use mongodb::{ClientSession, Collection, Database, IndexModel};
 use uuid::Uuid;
 
+use super::consumer::record_duplicates;
 use super::envelope::Envelope;
 use super::publisher::OutgoingMessage;
 use super::relay::OutboxStore;
@@ -102,7 +103,10 @@ pub async fn claim_event(
         .await;
     match result {
         Ok(_) => Ok(true),
-        Err(err) if is_duplicate_key(&err) => Ok(false),
+        Err(err) if is_duplicate_key(&err) => {
+            record_duplicates(consumer, &envelope.event_type, 1);
+            Ok(false)
+        }
         Err(err) => Err(err),
     }
 }

@@ -10,6 +10,7 @@ use sqlx::mysql::MySqlPoolOptions;
 use sqlx::{Executor, MySql, MySqlConnection, MySqlPool, QueryBuilder, Row, Transaction};
 use uuid::Uuid;
 
+use super::consumer::record_duplicates;
 use super::envelope::Envelope;
 use super::publisher::OutgoingMessage;
 use super::relay::OutboxStore;
@@ -87,7 +88,10 @@ pub async fn claim_event(
             .await;
     match result {
         Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Ok(false),
+        Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+            record_duplicates(consumer, &envelope.event_type, 1);
+            Ok(false)
+        }
         Err(err) => Err(err),
     }
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 use uuid::Uuid;
 
+use super::consumer::record_duplicates;
 use super::envelope::Envelope;
 use super::publisher::OutgoingMessage;
 use super::relay::OutboxStore;
@@ -88,6 +89,9 @@ pub async fn claim_event(
     .execute(conn)
     .await?
     .rows_affected();
+    if inserted == 0 {
+        record_duplicates(consumer, &envelope.event_type, 1);
+    }
     Ok(inserted == 1)
 }
 
@@ -115,6 +119,9 @@ pub async fn claim_events(
     .bind(&types)
     .fetch_all(conn)
     .await?;
+    for envelope in envelopes.iter().filter(|e| !claimed.contains(&e.id)) {
+        record_duplicates(consumer, &envelope.event_type, 1);
+    }
     Ok(claimed.into_iter().collect())
 }
 

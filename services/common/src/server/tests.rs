@@ -2,9 +2,12 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::routing::get;
 use serde_json::Value;
+use tokio::sync::Notify;
 
 use super::*;
 use crate::error::ApiError;
@@ -31,13 +34,6 @@ async fn start(
 
 fn app() -> Router {
     Router::new()
-        .route(
-            "/slow",
-            get(|| async {
-                tokio::time::sleep(Duration::from_millis(1500)).await;
-                "done"
-            }),
-        )
         .route(
             "/boom",
             get(|| async {
@@ -71,9 +67,27 @@ async fn binding_port_zero_reports_the_real_port_and_answers_health() {
     assert_eq!(response.json::<Value>().await.unwrap()["status"], "alive");
 }
 
+/// A route `/slow` that says when a request has arrived and answers only when released.
+fn held_route() -> (Router, Arc<Notify>, Arc<Notify>) {
+    let (arrived, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let router = Router::new().route(
+        "/slow",
+        get({
+            let (arrived, release) = (Arc::clone(&arrived), Arc::clone(&release));
+            move || async move {
+                arrived.notify_one();
+                release.notified().await;
+                "done"
+            }
+        }),
+    );
+    (router, arrived, release)
+}
+
 #[tokio::test]
 async fn readyz_turns_false_when_shutdown_starts_while_a_slow_request_completes() {
-    let (addr, shutdown, handle) = start(app(), Duration::from_secs(1)).await;
+    let (router, arrived, release) = held_route();
+    let (addr, shutdown, handle) = start(router, Duration::from_secs(1)).await;
     let client = reqwest::Client::new();
     assert_eq!(
         client
@@ -89,21 +103,27 @@ async fn readyz_turns_false_when_shutdown_starts_while_a_slow_request_completes(
         let client = client.clone();
         async move { client.get(format!("http://{addr}/slow")).send().await }
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    arrived.notified().await;
     shutdown.trigger();
-    tokio::time::sleep(Duration::from_millis(100)).await;
 
-    let ready = client
-        .get(format!("http://{addr}/readyz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 503);
+    let ready = crate::testing::eventually("readyz to answer 503", Duration::from_secs(5), || {
+        let client = client.clone();
+        async move {
+            let ready = client
+                .get(format!("http://{addr}/readyz"))
+                .send()
+                .await
+                .unwrap();
+            (ready.status() == 503).then_some(ready)
+        }
+    })
+    .await;
     assert_eq!(
         ready.json::<Value>().await.unwrap()["status"],
         "shutting_down"
     );
 
+    release.notify_one();
     let slow = slow.await.unwrap().unwrap();
     assert_eq!(slow.status(), 200);
     assert_eq!(slow.text().await.unwrap(), "done");
@@ -241,7 +261,11 @@ async fn metrics_count_requests_by_matched_route_not_raw_path() {
         .await
         .unwrap();
 
-    assert!(text.contains("route=\"/items/{id}\""), "{text}");
+    assert_eq!(
+        crate::testing::metric_sum(&text, "http_requests_total", &[("route", "/items/{id}")]),
+        3.0,
+        "{text}"
+    );
     assert!(!text.contains("/items/a1"), "{text}");
     assert!(
         text.contains("http_request_duration_seconds_bucket"),

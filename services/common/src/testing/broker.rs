@@ -3,12 +3,21 @@
 use futures_util::StreamExt;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicGetOptions, ExchangeDeleteOptions,
-    QueueDeleteOptions,
+    QueueDeclareOptions, QueueDeleteOptions,
 };
 use lapin::types::FieldTable;
 use lapin::{Connection, message::BasicGetMessage};
 
 use crate::events::{BrokerConfig, ServiceTopology};
+
+/// What a dead letter says about why it died.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The reason the consumer gave (`rejected: …`, `gave up after N attempts: …`, …).
+    pub reason: String,
+    /// The handler attempt that gave up: 1 when it was dead-lettered without a retry.
+    pub attempt: i64,
+}
 
 /// Broker settings with names no other test uses, and clean-up of what they created.
 #[derive(Debug)]
@@ -38,29 +47,6 @@ impl TestBroker {
     /// The test's own connection.
     pub fn connection(&self) -> &Connection {
         &self.connection
-    }
-
-    /// Declares a plain queue bound to `keys` on the events exchange and returns a stream of
-    /// the ids of the events that arrive on it (an observer beside the services' queues).
-    ///
-    /// # Panics
-    ///
-    /// On broker errors.
-    pub async fn observe(
-        &self,
-        name: &str,
-        keys: &[&str],
-    ) -> tokio::sync::mpsc::UnboundedReceiver<String> {
-        let mut envelopes = self.observe_envelopes(name, keys).await;
-        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            while let Some(envelope) = envelopes.recv().await {
-                if sender.send(envelope.id.to_string()).is_err() {
-                    break;
-                }
-            }
-        });
-        receiver
     }
 
     /// Declares a plain queue bound to `keys` on the events exchange and returns a stream of
@@ -131,12 +117,12 @@ impl TestBroker {
         message
     }
 
-    /// Waits for the next dead letter on `queue` and returns the reason it carries.
+    /// Waits for the next dead letter on `queue` and returns the reason and attempt it carries.
     ///
     /// # Panics
     ///
     /// When none arrives within 20 seconds, or it carries no reason.
-    pub async fn dead_letter_reason(&self, queue: &str) -> String {
+    pub async fn next_dead_letter(&self, queue: &str) -> DeadLetter {
         let message = super::eventually(
             "a dead letter",
             std::time::Duration::from_secs(20),
@@ -149,36 +135,98 @@ impl TestBroker {
             .headers()
             .clone()
             .unwrap_or_default();
-        match headers
+        let reason = match headers
             .inner()
             .get(crate::events::publisher::DEATH_REASON_HEADER)
         {
             Some(lapin::types::AMQPValue::LongString(reason)) => reason.to_string(),
             other => panic!("the dead letter carries no reason: {other:?}"),
-        }
+        };
+        let attempt = match headers
+            .inner()
+            .get(crate::events::publisher::ATTEMPT_HEADER)
+        {
+            Some(lapin::types::AMQPValue::LongLongInt(n)) => *n,
+            Some(lapin::types::AMQPValue::LongInt(n)) => i64::from(*n),
+            other => panic!("the dead letter carries no attempt: {other:?}"),
+        };
+        DeadLetter { reason, attempt }
     }
 
-    /// Reads message ids from an observer until `expected` distinct ids arrived, then for half
-    /// a second more; returns how often each id arrived (more than once is a duplicate).
+    /// Declares a queue bound to `keys` that nobody consumes, so it holds a copy of every
+    /// event published with those keys from now on; [`TestBroker::drain`] reads them.
     ///
     /// # Panics
     ///
-    /// When ids stop arriving for 30 seconds before `expected` are in.
-    pub async fn count_ids(
-        observed: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
-        expected: usize,
-    ) -> std::collections::HashMap<String, u32> {
-        use tokio::time::{Duration, timeout};
-        let mut seen = std::collections::HashMap::new();
-        while seen.len() < expected {
-            let id = timeout(Duration::from_secs(30), observed.recv())
-                .await
-                .expect("events keep arriving")
-                .expect("the observer runs");
-            *seen.entry(id).or_insert(0) += 1;
+    /// On broker errors.
+    pub async fn tap(&self, name: &str, keys: &[&str]) -> String {
+        let topology = ServiceTopology::with_bindings(
+            &self.config,
+            name,
+            keys.iter().map(|k| (*k).to_owned()).collect(),
+        );
+        topology
+            .declare(&self.connection)
+            .await
+            .expect("the tap queue declares");
+        topology.queue
+    }
+
+    /// How many messages wait in `queue` (ready, not yet delivered to a consumer). It asks on
+    /// a connection of its own, so it works across a broker restart that closed the test's.
+    ///
+    /// # Panics
+    ///
+    /// On broker errors, or if the queue does not exist.
+    pub async fn depth(&self, queue: &str) -> u32 {
+        let connection = self
+            .config
+            .connect("test-depth")
+            .await
+            .expect("the local RabbitMQ answers");
+        let channel = connection.create_channel().await.expect("a channel opens");
+        let declared = channel
+            .queue_declare(
+                queue.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap_or_else(|err| panic!("queue {queue} exists: {err}"));
+        let _ = connection.close(200, "done".into()).await;
+        declared.message_count()
+    }
+
+    /// Takes every message waiting in `queue` and returns their envelopes, in order. Call it
+    /// once publishing is over (the outbox has nothing unsent): a tap holds every copy, so
+    /// what it returns is exactly what was published, duplicates included.
+    ///
+    /// # Panics
+    ///
+    /// On broker errors, or a message that is not an envelope.
+    pub async fn drain(&self, queue: &str) -> Vec<crate::events::Envelope> {
+        let mut envelopes = Vec::new();
+        while let Some(message) = self.get(queue).await {
+            envelopes.push(
+                crate::events::Envelope::from_bytes(&message.delivery.data)
+                    .expect("the tap holds envelopes"),
+            );
         }
-        while let Ok(Some(id)) = timeout(Duration::from_millis(500), observed.recv()).await {
-            *seen.entry(id).or_insert(0) += 1;
+        envelopes
+    }
+
+    /// How many times each event id was published, from [`TestBroker::drain`]ing a tap.
+    ///
+    /// # Panics
+    ///
+    /// As [`TestBroker::drain`].
+    pub async fn drain_ids(&self, queue: &str) -> std::collections::HashMap<String, u32> {
+        let mut seen = std::collections::HashMap::new();
+        for envelope in self.drain(queue).await {
+            *seen.entry(envelope.id.to_string()).or_insert(0) += 1;
         }
         seen
     }

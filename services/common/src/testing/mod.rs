@@ -209,12 +209,16 @@ impl SpawnedServer {
 
 #[cfg(feature = "events")]
 mod broker;
+mod metrics;
+mod redis;
 mod smtp;
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "mongodb"))]
 mod stores;
 
 #[cfg(feature = "events")]
-pub use broker::TestBroker;
+pub use broker::{DeadLetter, TestBroker};
+pub use metrics::{ConsumerCounts, metric_sum, scrape_metrics, wait_for_settled};
+pub use redis::TestRedis;
 pub use smtp::{SinkEmail, TestSmtpSink};
 #[cfg(feature = "mongodb")]
 pub use stores::TestMongo;
@@ -222,21 +226,6 @@ pub use stores::TestMongo;
 pub use stores::TestMySql;
 #[cfg(feature = "postgres")]
 pub use stores::TestPostgres;
-
-/// The Prometheus text the component at `addr` serves at `/metrics`.
-///
-/// # Panics
-///
-/// When the component does not answer.
-pub async fn scrape_metrics(addr: SocketAddr) -> String {
-    let response = reqwest::get(format!("http://{addr}/metrics"))
-        .await
-        .unwrap_or_else(|err| panic!("GET http://{addr}/metrics failed: {err}"));
-    response
-        .text()
-        .await
-        .unwrap_or_else(|err| panic!("reading http://{addr}/metrics failed: {err}"))
-}
 
 /// Polls `check` every 50 ms until it returns `Some`, for at most `timeout`.
 ///

@@ -6,7 +6,7 @@ use chrono::Utc;
 use mercato_common::events::catalog::UserEmailVerified;
 use mercato_common::events::publisher::{OutgoingMessage, Publisher};
 use mercato_common::events::{Consumer, Envelope, TopologyMode};
-use mercato_common::testing::eventually;
+use mercato_common::testing::{DeadLetter, eventually};
 use uuid::Uuid;
 
 use crate::support::{EVENT, Harness, SERVICE};
@@ -31,10 +31,10 @@ async fn publish(harness: &Harness, envelope: &Envelope) {
         .unwrap();
 }
 
-async fn dead_letter_reason(harness: &Harness) -> String {
+async fn next_dead_letter(harness: &Harness) -> DeadLetter {
     harness
         .broker
-        .dead_letter_reason(&harness.topology().dead_letter_queue)
+        .next_dead_letter(&harness.topology().dead_letter_queue)
         .await
 }
 
@@ -46,23 +46,14 @@ async fn the_same_event_delivered_twice_has_one_effect() {
 
     publish(&harness, &envelope).await;
     publish(&harness, &envelope).await;
-    eventually(
-        "both deliveries handled",
-        Duration::from_secs(10),
-        || async {
-            (harness
-                .handler
-                .attempts
-                .lock()
-                .unwrap()
-                .get(&envelope.id)
-                .copied()
-                == Some(2))
-            .then_some(())
-        },
-    )
-    .await;
+    harness.wait_for_effects(1, Duration::from_secs(10)).await;
+    harness.settle().await;
 
+    assert_eq!(
+        harness.handler.attempts.lock().unwrap()[&envelope.id],
+        2,
+        "both deliveries were handled"
+    );
     assert_eq!(harness.effects_of(envelope.id).await, 1);
     harness.finish(&[]).await;
 }
@@ -109,10 +100,11 @@ async fn a_handler_that_always_fails_ends_in_the_dead_letter_queue_with_its_reas
         .push(envelope.id);
 
     publish(&harness, &envelope).await;
-    let reason = dead_letter_reason(&harness).await;
+    let DeadLetter { reason, attempt } = next_dead_letter(&harness).await;
 
     assert!(reason.contains("gave up after 5 attempts"), "{reason}");
     assert!(reason.contains("always fails"), "{reason}");
+    assert_eq!(attempt, 5);
     assert_eq!(harness.handler.attempts.lock().unwrap()[&envelope.id], 5);
     assert_eq!(harness.effects_of(envelope.id).await, 0);
     harness.finish(&[]).await;
@@ -132,9 +124,11 @@ async fn a_rejected_event_goes_to_the_dead_letter_queue_without_retries() {
         .push(envelope.id);
 
     publish(&harness, &envelope).await;
-    let reason = dead_letter_reason(&harness).await;
+    let DeadLetter { reason, attempt } = next_dead_letter(&harness).await;
 
-    assert!(reason.contains("payload violates the contract"), "{reason}");
+    // A retry before the rejection would show as a later attempt on the dead letter.
+    assert_eq!(reason, "rejected: payload violates the contract");
+    assert_eq!(attempt, 1, "dead-lettered on its first attempt");
     assert_eq!(harness.handler.attempts.lock().unwrap()[&envelope.id], 1);
     harness.finish(&[]).await;
 }
@@ -150,7 +144,7 @@ async fn a_malformed_message_goes_to_the_dead_letter_queue_and_the_consumer_keep
         .await
         .unwrap();
 
-    let reason = dead_letter_reason(&harness).await;
+    let DeadLetter { reason, .. } = next_dead_letter(&harness).await;
     let good = event();
     publish(&harness, &good).await;
     harness.wait_for_effects(1, Duration::from_secs(10)).await;
@@ -321,7 +315,7 @@ impl mercato_common::events::EventHandler for BatchingHandler {
 
 #[tokio::test]
 async fn a_batching_handler_applies_each_event_once_and_a_failed_batch_is_retried() {
-    let harness = Harness::new().await;
+    let mut harness = Harness::new().await;
     harness
         .topology()
         .declare(harness.broker.connection())
@@ -337,18 +331,16 @@ async fn a_batching_handler_applies_each_event_once_and_a_failed_batch_is_retrie
         batch_sizes: std::sync::Arc::default(),
     };
 
-    let consumer = Consumer::with_topology(
-        SERVICE,
-        harness.broker.config.clone(),
-        harness.topology(),
-        handler.clone(),
-    );
-    tokio::spawn(consumer.run(harness.shutdown.clone()));
+    harness.start_consumer_with(handler.clone()).await;
     harness.wait_for_effects(60, Duration::from_secs(20)).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    harness.settle().await;
 
     assert_eq!(harness.effect_counts().await, (60, 60));
     let sizes = handler.batch_sizes.lock().unwrap().clone();
+    assert!(
+        sizes.iter().sum::<usize>() > 61,
+        "the failed first batch and all 61 deliveries were handled: {sizes:?}"
+    );
     assert!(
         sizes.iter().any(|n| *n > 1),
         "waiting deliveries were batched: {sizes:?}"

@@ -11,7 +11,7 @@ use mercato_common::testing::{TestBroker, TestMongo};
 use mongodb::bson::{Document, doc};
 use uuid::Uuid;
 
-use crate::support::{EVENT, SERVICE, relay_config};
+use crate::support::{EVENT, SERVICE, published_ids, relay_config};
 
 async fn change_thing(mongo: &TestMongo, commit: bool) -> Uuid {
     let mut session = mongo.client.start_session().await.unwrap();
@@ -48,7 +48,7 @@ async fn committed_events_are_published_once_by_two_relays_and_aborted_ones_neve
     let broker = TestBroker::new().await;
     let mongo = TestMongo::new().await;
     ensure_indexes(&mongo.db).await.unwrap();
-    let mut observed = broker.observe("observer", &[EVENT]).await;
+    let tap = broker.tap("tap", &[EVENT]).await;
     let aborted = change_thing(&mongo, false).await;
     let mut committed = Vec::new();
     for _ in 0..100 {
@@ -61,7 +61,12 @@ async fn committed_events_are_published_once_by_two_relays_and_aborted_ones_neve
         let relay = Relay::new(SERVICE, outbox, broker.config.clone(), relay_config());
         tokio::spawn(relay.run(shutdown.clone()));
     }
-    let seen = TestBroker::count_ids(&mut observed, committed.len()).await;
+    let seen = published_ids(
+        &broker,
+        &tap,
+        &MongoOutbox::new(&mongo.db, Duration::from_secs(30)),
+    )
+    .await;
     shutdown.trigger();
 
     assert!(
@@ -70,6 +75,7 @@ async fn committed_events_are_published_once_by_two_relays_and_aborted_ones_neve
         seen.iter().filter(|(_, n)| **n > 1).collect::<Vec<_>>()
     );
     assert!(committed.iter().all(|id| seen.contains_key(id)));
+    assert_eq!(seen.len(), committed.len(), "nothing else was published");
     assert!(!seen.contains_key(&aborted.to_string()));
     let things = mongo
         .db
@@ -78,7 +84,7 @@ async fn committed_events_are_published_once_by_two_relays_and_aborted_ones_neve
         .await
         .unwrap();
     assert_eq!(things, 100, "the aborted change left no state");
-    broker.cleanup(&["observer"]).await;
+    broker.cleanup(&["tap"]).await;
     mongo.drop_database().await;
 }
 

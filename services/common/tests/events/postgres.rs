@@ -3,24 +3,30 @@
 use std::time::Duration;
 
 use mercato_common::events::OutboxStore;
+use mercato_common::events::RelayConfig;
 use mercato_common::events::postgres::PgOutbox;
 use mercato_common::server::Shutdown;
-use mercato_common::testing::TestBroker;
 
-use crate::support::{EVENT, Harness};
+use crate::support::{EVENT, Harness, published_ids, relay_config};
 
 #[tokio::test]
 async fn a_committed_change_publishes_its_event_and_a_rolled_back_one_publishes_nothing() {
     let mut harness = Harness::new().await;
+    let tap = harness.broker.tap("tap", &[EVENT]).await;
     harness.start_consumer().await;
     harness.start_relay(&harness.shutdown.clone());
 
     let rolled_back = harness.change_thing(false).await;
     let committed = harness.change_thing(true).await;
     harness.wait_for_effects(1, Duration::from_secs(20)).await;
-    // Anything published after the committed event would have arrived with it by now.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    harness.settle().await;
 
+    let published = harness.broker.drain_ids(&tap).await;
+    assert_eq!(
+        published.into_iter().collect::<Vec<_>>(),
+        [(committed.to_string(), 1)],
+        "exactly the committed event was published, once"
+    );
     assert_eq!(harness.effects_of(committed).await, 1);
     assert_eq!(harness.effects_of(rolled_back).await, 0);
     let things: i64 = sqlx::query_scalar("SELECT count(*) FROM things")
@@ -37,82 +43,103 @@ async fn a_committed_change_publishes_its_event_and_a_rolled_back_one_publishes_
         "the rolled-back change left neither state nor event"
     );
     assert_eq!(harness.unsent().await, 0);
-    harness.finish(&[]).await;
+    harness.finish(&["tap"]).await;
 }
 
 #[tokio::test]
 async fn events_committed_while_no_relay_runs_are_delivered_when_one_starts() {
     let mut harness = Harness::new().await;
+    let tap = harness.broker.tap("tap", &[EVENT]).await;
     harness.start_consumer().await;
     let mut ids = Vec::new();
     for _ in 0..20 {
         ids.push(harness.change_thing(true).await);
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(
-        harness.effect_counts().await,
-        (0, 0),
-        "nothing is published without a relay"
-    );
+    assert_eq!(harness.unsent().await, 20, "the events wait in the outbox");
+    assert_eq!(harness.broker.depth(&tap).await, 0, "and none is published");
 
     harness.start_relay(&harness.shutdown.clone());
     harness.wait_for_effects(20, Duration::from_secs(20)).await;
+    harness.settle().await;
 
     for id in ids {
         assert_eq!(harness.effects_of(id).await, 1);
     }
-    harness.finish(&[]).await;
+    assert_eq!(harness.broker.drain_ids(&tap).await.len(), 20);
+    harness.finish(&["tap"]).await;
 }
 
 #[tokio::test]
 async fn killing_the_relay_mid_stream_loses_nothing_and_applies_nothing_twice() {
     let mut harness = Harness::new().await;
+    let tap = harness.broker.tap("tap", &[EVENT]).await;
     harness.start_consumer().await;
     for _ in 0..300 {
         harness.change_thing(true).await;
     }
 
-    // Kill the relay abruptly (as a crashed process would stop) while it works through the
-    // backlog, possibly between a publish and its mark.
-    let first = harness.start_relay(&Shutdown::new());
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    // Kill the relay abruptly (as a crashed process would stop) once it has worked through
+    // part of the backlog, possibly between a publish and its mark. Small batches leave it
+    // many steps to be caught in.
+    let first = harness.start_relay_with(
+        &Shutdown::new(),
+        RelayConfig {
+            batch_size: 4,
+            ..relay_config()
+        },
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while harness.unsent().await > 300 - 8 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relay never started"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     first.abort();
     let _ = first.await;
     let unsent_after_kill = harness.unsent().await;
+    assert!(
+        (1..300).contains(&unsent_after_kill),
+        "the relay died mid-stream: {unsent_after_kill} of 300 rows unsent"
+    );
 
     harness.start_relay(&harness.shutdown.clone());
     harness.wait_for_effects(300, Duration::from_secs(30)).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    harness.settle().await;
 
     let (effects, distinct) = harness.effect_counts().await;
+    let published = harness.broker.drain_ids(&tap).await;
+    assert_eq!(published.len(), 300, "every event was published");
     assert_eq!(
         (effects, distinct),
         (300, 300),
-        "{unsent_after_kill} rows were unsent when the relay died"
+        "{} publishes, each applied once",
+        published.values().sum::<u32>()
     );
-    assert_eq!(harness.unsent().await, 0);
-    harness.finish(&[]).await;
+    harness.finish(&["tap"]).await;
 }
 
 #[tokio::test]
 async fn two_relays_on_one_outbox_publish_each_event_once() {
     let harness = Harness::new().await;
-    let mut observed = harness.broker.observe("observer", &[EVENT]).await;
+    let tap = harness.broker.tap("tap", &[EVENT]).await;
     for _ in 0..400 {
         harness.change_thing(true).await;
     }
 
     harness.start_relay(&harness.shutdown.clone());
     harness.start_relay(&harness.shutdown.clone());
-    let seen = TestBroker::count_ids(&mut observed, 400).await;
+    let outbox = PgOutbox::new(harness.db.pool.clone());
+    let seen = published_ids(&harness.broker, &tap, &outbox).await;
 
     let duplicates: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(
         duplicates.is_empty(),
         "published more than once: {duplicates:?}"
     );
-    assert_eq!(harness.unsent().await, 0);
-    harness.finish(&["observer"]).await;
+    assert_eq!(seen.len(), 400);
+    harness.finish(&["tap"]).await;
 }
 
 #[tokio::test]

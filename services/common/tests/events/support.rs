@@ -9,8 +9,8 @@ use chrono::Utc;
 use mercato_common::events::catalog::UserEmailVerified;
 use mercato_common::events::postgres::{PgOutbox, claim_event, ensure_schema, insert_event};
 use mercato_common::events::{
-    Consumer, ConsumerStatus, Envelope, EventHandler, HandlerError, Relay, RelayConfig,
-    ServiceTopology,
+    Consumer, ConsumerStatus, Envelope, EventHandler, HandlerError, OutboxStore, Relay,
+    RelayConfig, ServiceTopology,
 };
 use mercato_common::server::Shutdown;
 use mercato_common::testing::{TestBroker, TestPostgres, eventually};
@@ -80,6 +80,20 @@ impl EventHandler for RecordingHandler {
     }
 }
 
+/// Waits until `outbox` has nothing unsent (every publish confirmed), then returns how many
+/// times each event id reached `tap`: exactly what the relays published.
+pub async fn published_ids(
+    broker: &TestBroker,
+    tap: &str,
+    outbox: &impl OutboxStore,
+) -> HashMap<String, u32> {
+    eventually("the outbox to drain", Duration::from_secs(30), || async {
+        (outbox.pending().await.unwrap().0 == 0).then_some(())
+    })
+    .await;
+    broker.drain_ids(tap).await
+}
+
 /// One test's broker slice, database, relay and consumer.
 pub struct Harness {
     pub broker: TestBroker,
@@ -87,7 +101,15 @@ pub struct Harness {
     pub handler: RecordingHandler,
     pub shutdown: Shutdown,
     pub consumer_status: Option<ConsumerStatus>,
+    /// The running consumer and what stops it alone (the relays keep `shutdown`).
+    consumer: Option<(Shutdown, tokio::task::JoinHandle<()>)>,
+    /// Starts the consumer again with the handler it first had.
+    restart: Option<StartConsumer>,
 }
+
+/// Starts a consumer that stops with the given `Shutdown`.
+type StartConsumer =
+    Arc<dyn Fn(Shutdown) -> (ConsumerStatus, tokio::task::JoinHandle<()>) + Send + Sync>;
 
 pub fn relay_config() -> RelayConfig {
     RelayConfig {
@@ -120,6 +142,8 @@ impl Harness {
             handler,
             shutdown: Shutdown::new(),
             consumer_status: None,
+            consumer: None,
+            restart: None,
         }
     }
 
@@ -127,33 +151,100 @@ impl Harness {
         ServiceTopology::with_bindings(&self.broker.config, SERVICE, vec![EVENT.to_owned()])
     }
 
-    /// Declares the topology and starts the consumer.
-    pub async fn start_consumer(&mut self) -> tokio::task::JoinHandle<()> {
-        let consumer = Consumer::with_topology(
-            SERVICE,
-            self.broker.config.clone(),
-            self.topology(),
-            self.handler.clone(),
-        );
-        consumer.prepare().await.unwrap();
-        self.consumer_status = Some(consumer.status());
-        let handle = tokio::spawn(consumer.run(self.shutdown.clone()));
-        let status = self.consumer_status.clone().unwrap();
+    /// Declares the topology and starts the consumer with the recording handler.
+    pub async fn start_consumer(&mut self) {
+        self.start_consumer_with(self.handler.clone()).await;
+    }
+
+    /// Declares the topology and starts the consumer with `handler`.
+    pub async fn start_consumer_with<H: EventHandler + Clone>(&mut self, handler: H) {
+        let (broker, topology) = (self.broker.config.clone(), self.topology());
+        Consumer::with_topology(SERVICE, broker.clone(), topology.clone(), handler.clone())
+            .prepare()
+            .await
+            .unwrap();
+        self.restart = Some(Arc::new(move |stop: Shutdown| {
+            let consumer =
+                Consumer::with_topology(SERVICE, broker.clone(), topology.clone(), handler.clone());
+            (consumer.status(), tokio::spawn(consumer.run(stop)))
+        }));
+        self.run_consumer().await;
+    }
+
+    /// Runs the consumer last started, and waits until it is connected.
+    async fn run_consumer(&mut self) {
+        let start = self.restart.clone().expect("a consumer was started");
+        let stop = Shutdown::new();
+        let (status, handle) = start(stop.clone());
+        self.consumer = Some((stop, handle));
+        self.consumer_status = Some(status.clone());
         eventually("the consumer to connect", Duration::from_secs(10), || {
             let status = status.clone();
             async move { status.is_connected().then_some(()) }
         })
         .await;
-        handle
+    }
+
+    /// Stops the consumer gracefully: it finishes the deliveries it holds, and the ones it
+    /// had prefetched go back to the queue.
+    async fn stop_consumer(&mut self) {
+        if let Some((stop, handle)) = self.consumer.take() {
+            stop.trigger();
+            tokio::time::timeout(Duration::from_secs(30), handle)
+                .await
+                .expect("the consumer stops")
+                .unwrap();
+        }
+    }
+
+    /// Messages waiting in the work queue and the retry queues.
+    async fn waiting(&self) -> u32 {
+        let topology = self.topology();
+        let mut waiting = self.broker.depth(&topology.queue).await;
+        for (queue, _) in &topology.retry_queues {
+            waiting += self.broker.depth(queue).await;
+        }
+        waiting
+    }
+
+    /// Returns once every published event has been handled to the end, so the counts read
+    /// afterwards are final (a late duplicate would otherwise be missed): the outbox has
+    /// nothing unsent, and with the consumer stopped, no message waits in its queues. While
+    /// some do, the consumer runs again until they are taken. The consumer is left stopped.
+    pub async fn settle(&mut self) {
+        eventually("the outbox to drain", Duration::from_secs(30), || async {
+            (self.unsent().await == 0).then_some(())
+        })
+        .await;
+        loop {
+            self.stop_consumer().await;
+            if self.waiting().await == 0 {
+                return;
+            }
+            self.run_consumer().await;
+            eventually("the queues to empty", Duration::from_secs(30), || async {
+                (self.waiting().await == 0).then_some(())
+            })
+            .await;
+        }
     }
 
     /// Starts a relay on the test database's outbox, stopped by `shutdown`.
     pub fn start_relay(&self, shutdown: &Shutdown) -> tokio::task::JoinHandle<()> {
+        self.start_relay_with(shutdown, relay_config())
+    }
+
+    /// Starts a relay with `config`, stopped by `shutdown`.
+    pub fn start_relay_with(
+        &self,
+        shutdown: &Shutdown,
+        config: RelayConfig,
+    ) -> tokio::task::JoinHandle<()> {
         let relay = Relay::new(
             SERVICE,
             PgOutbox::new(self.db.pool.clone()),
             self.broker.config.clone(),
-            relay_config(),
+            config,
         );
         tokio::spawn(relay.run(shutdown.clone()))
     }
@@ -217,7 +308,8 @@ impl Harness {
         .await;
     }
 
-    pub async fn finish(self, extra_queues: &[&str]) {
+    pub async fn finish(mut self, extra_queues: &[&str]) {
+        self.stop_consumer().await;
         self.shutdown.trigger();
         let mut services = vec![SERVICE];
         services.extend_from_slice(extra_queues);

@@ -8,7 +8,9 @@ use mercato_common::events::publisher::{OutgoingMessage, Publisher};
 use mercato_common::events::{Envelope, Event, ServiceTopology};
 use mercato_common::server::Shutdown;
 use mercato_common::service::ServiceConfig;
-use mercato_common::testing::{TestBroker, TestKeys, TestSmtpSink};
+use mercato_common::testing::{
+    ConsumerCounts, DeadLetter, TestBroker, TestKeys, metric_sum, scrape_metrics, wait_for_settled,
+};
 use mercato_notifications::mailer::SmtpConfig;
 use mercato_notifications::{App, Config, NAME};
 use serde_json::Value;
@@ -21,6 +23,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(smtp_port: u16, max_attempts: u32) -> TestApp {
+    spawn_app_with_redis(smtp_port, max_attempts, "redis://127.0.0.1:6379").await
+}
+
+/// [`spawn_app`] with the deduplication keys in the Redis at `redis_url`.
+pub async fn spawn_app_with_redis(smtp_port: u16, max_attempts: u32, redis_url: &str) -> TestApp {
     let broker = TestBroker::new().await;
     let mut broker_config = broker.config.clone();
     broker_config.max_attempts = max_attempts;
@@ -32,7 +39,7 @@ pub async fn spawn_app(smtp_port: u16, max_attempts: u32) -> TestApp {
         },
         broker: broker_config,
         smtp: SmtpConfig::local(smtp_port),
-        redis_url: "redis://127.0.0.1:6379".into(),
+        redis_url: redis_url.into(),
         redis_prefix: format!("{}:", broker.config.queue_prefix),
     };
     let shutdown = Shutdown::new();
@@ -63,11 +70,26 @@ impl TestApp {
             .unwrap();
     }
 
-    /// The reason of the next dead letter.
-    pub async fn dead_letter_reason(&self) -> String {
+    /// The next dead letter.
+    pub async fn next_dead_letter(&self) -> DeadLetter {
         self.broker
-            .dead_letter_reason(&self.topology().dead_letter_queue)
+            .next_dead_letter(&self.topology().dead_letter_queue)
             .await
+    }
+
+    /// Waits until `deliveries` requests were handled to the end (sent, found sent, or
+    /// dead-lettered), then returns the consumer's counts.
+    pub async fn settled(&self, deliveries: u64) -> ConsumerCounts {
+        wait_for_settled(self.addr, NAME, deliveries).await
+    }
+
+    /// The value of the email counter `name` for `template`.
+    pub async fn email_count(&self, name: &str, template: &str) -> f64 {
+        metric_sum(
+            &scrape_metrics(self.addr).await,
+            name,
+            &[("template", template)],
+        )
     }
 
     pub async fn stop(self) {
@@ -94,10 +116,4 @@ pub fn request(to: &str, template: &str, vars: Value) -> Envelope {
 
 pub fn verify_vars() -> Value {
     mercato_notifications::templates::sample_vars("verify_email").unwrap()
-}
-
-/// Waits a moment and says how many emails the sink holds (for "nothing more arrives").
-pub async fn settled_count(sink: &TestSmtpSink) -> usize {
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    sink.emails().len()
 }

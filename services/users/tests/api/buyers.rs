@@ -1,17 +1,15 @@
 //! Buyers: created once from registration events, private fields only for themselves.
 
-use std::time::Duration;
-
 use chrono::Utc;
 use mercato_common::events::Envelope;
 use mercato_common::events::catalog::{UserEmailVerified, UserRegistered};
-use mercato_common::testing::{caller, eventually};
+use mercato_common::testing::caller;
 use mongodb::bson::{Document, doc};
 
 use crate::helpers::{spawn_app, verified};
 
 #[tokio::test]
-async fn a_duplicated_registration_creates_one_buyer() {
+async fn a_duplicated_registration_is_recognised_by_the_inbox_and_creates_one_buyer() {
     let app = spawn_app().await;
     let bob = caller("Bob_1", false);
     let registered = Envelope::new(
@@ -30,13 +28,15 @@ async fn a_duplicated_registration_creates_one_buyer() {
 
     app.publish(&registered).await;
     app.publish(&registered).await;
-    let me = eventually("the buyer", Duration::from_secs(15), || async {
-        let (status, body) = app.get("/v1/buyers/me", Some(&bob)).await;
-        (status == 200).then_some(body)
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let counts = app.settled(2).await;
+    let (status, me) = app.get("/v1/buyers/me", Some(&bob)).await;
 
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(
+        (counts.consumed, counts.duplicates),
+        (2, 1),
+        "both deliveries were handled and the second found in the inbox"
+    );
     let buyers = app
         .mongo
         .db
@@ -61,7 +61,19 @@ async fn a_verification_that_arrives_before_the_registration_is_kept() {
         verified_at: Utc::now(),
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.settled(1).await;
+    let early = app
+        .mongo
+        .db
+        .collection::<Document>("buyers")
+        .find_one(doc! {"_id": carol.user_id.to_string()})
+        .await
+        .unwrap();
+    assert_eq!(
+        early.and_then(|b| b.get_bool("email_verified").ok()),
+        Some(true),
+        "the verification was applied before the registration arrived"
+    );
     app.register(&carol).await;
 
     let (_, me) = app.get("/v1/buyers/me", Some(&carol)).await;
@@ -95,21 +107,40 @@ async fn the_public_view_never_shows_private_fields() {
 #[tokio::test]
 async fn every_route_needs_a_gateway_token_for_users() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/v1/sellers/random", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 401);
     let wrong_audience = app.keys.internal_token("gigs", None);
-    let response = app
-        .client
-        .get(format!("{}/v1/sellers/random", app.base))
-        .bearer_auth(wrong_audience)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 401);
+    let routes = [
+        (reqwest::Method::GET, "/v1/buyers/me"),
+        (reqwest::Method::GET, "/v1/buyers/someone"),
+        (reqwest::Method::POST, "/v1/sellers"),
+        (reqwest::Method::PATCH, "/v1/sellers/me"),
+        (reqwest::Method::GET, "/v1/sellers/random"),
+        (reqwest::Method::GET, "/v1/sellers/by-username/someone"),
+        (
+            reqwest::Method::GET,
+            "/v1/sellers/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        ),
+    ];
+
+    for (method, path) in routes {
+        let url = format!("{}{path}", app.base);
+        let none = app
+            .client
+            .request(method.clone(), &url)
+            .send()
+            .await
+            .unwrap();
+        let wrong = app
+            .client
+            .request(method.clone(), &url)
+            .bearer_auth(&wrong_audience)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            (none.status().as_u16(), wrong.status().as_u16()),
+            (401, 401),
+            "{method} {path}"
+        );
+    }
     app.stop().await;
 }

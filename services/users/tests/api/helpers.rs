@@ -9,7 +9,9 @@ use mercato_common::events::publisher::{OutgoingMessage, Publisher};
 use mercato_common::events::{Envelope, Event};
 use mercato_common::server::Shutdown;
 use mercato_common::service::ServiceConfig;
-use mercato_common::testing::{TestBroker, TestKeys, TestMongo, caller, eventually};
+use mercato_common::testing::{
+    ConsumerCounts, TestBroker, TestKeys, TestMongo, caller, eventually, wait_for_settled,
+};
 use mercato_common::token::Caller;
 use mercato_users::{App, Config, NAME};
 use serde_json::{Value, json};
@@ -18,6 +20,7 @@ pub struct TestApp {
     pub broker: TestBroker,
     pub mongo: TestMongo,
     pub keys: TestKeys,
+    pub addr: std::net::SocketAddr,
     pub base: String,
     pub client: reqwest::Client,
     shutdown: Shutdown,
@@ -39,12 +42,14 @@ pub async fn spawn_app() -> TestApp {
     };
     let shutdown = Shutdown::new();
     let app = App::start(&config, shutdown.clone()).await.unwrap();
-    let base = format!("http://{}", app.local_addr());
+    let addr = app.local_addr();
+    let base = format!("http://{addr}");
     let handle = tokio::spawn(app.run());
     TestApp {
         broker,
         mongo,
         keys,
+        addr,
         base,
         client: reqwest::Client::new(),
         shutdown,
@@ -101,6 +106,12 @@ impl TestApp {
             .publish_one(&self.broker.config.exchange, &envelope.event_type, &message)
             .await
             .unwrap();
+    }
+
+    /// Waits until `deliveries` deliveries have finished in all (see [`wait_for_settled`])
+    /// and returns the consumer's counts.
+    pub async fn settled(&self, deliveries: u64) -> ConsumerCounts {
+        wait_for_settled(self.addr, NAME, deliveries).await
     }
 
     pub async fn publish_event<E: Event>(&self, event: &E) -> Envelope {

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
+use mercato_common::events::catalog::SellerCreated;
+use mercato_common::events::mongo::OUTBOX;
 use mercato_common::testing::caller;
+use mongodb::bson::{Document, doc};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::time::timeout;
@@ -30,7 +33,7 @@ async fn a_verified_buyer_becomes_a_seller_once_and_the_event_is_published() {
     let app = spawn_app().await;
     let mut events = app
         .broker
-        .observe("observer", &["seller.created.v1", "seller.updated.v1"])
+        .observe_envelopes("observer", &["seller.created.v1", "seller.updated.v1"])
         .await;
     let gina = verified("gina");
     app.register(&gina).await;
@@ -60,8 +63,29 @@ async fn a_verified_buyer_becomes_a_seller_once_and_the_event_is_published() {
     assert_eq!(buyer["is_seller"], true);
     let published = timeout(Duration::from_secs(15), events.recv())
         .await
-        .expect("seller.created.v1 is published");
-    assert!(published.is_some());
+        .expect("seller.created.v1 is published")
+        .expect("the observer runs");
+    assert_eq!(published.event_type, "seller.created.v1");
+    let payload: SellerCreated = published.decode().unwrap();
+    assert_eq!(
+        payload,
+        SellerCreated {
+            seller_id: created["id"].as_str().unwrap().parse().unwrap(),
+            user_id: gina.user_id,
+            username: "gina".into(),
+            full_name: "Alice Example".into(),
+            profile_picture_url: None,
+            country: Some("DE".into()),
+        }
+    );
+    let outbox = app
+        .mongo
+        .db
+        .collection::<Document>(OUTBOX)
+        .count_documents(doc! {"event_type": "seller.created.v1"})
+        .await
+        .unwrap();
+    assert_eq!(outbox, 1, "the refused second attempt published nothing");
     app.broker.cleanup(&["observer"]).await;
     app.stop().await;
 }
@@ -73,25 +97,42 @@ async fn invalid_fields_are_all_reported_and_nothing_is_created() {
     app.register(&hana).await;
     let mut body = seller_profile();
     body["full_name"] = json!("");
-    body["languages"] = json!([{"language": "English", "level": "expert"}]);
     body["skills"] = json!([]);
     body["social_links"] = json!(["ftp://example.test"]);
     body["response_time_hours"] = json!(0);
+    let mut unknown_level = seller_profile();
+    unknown_level["languages"] = json!([{"language": "English", "level": "expert"}]);
 
     let (status, error) = app.send(Method::POST, "/v1/sellers", &hana, &body).await;
-    let mut valid_except = seller_profile();
-    valid_except["skills"] = json!([]);
-    valid_except["social_links"] = json!(["ftp://example.test"]);
-    let (_, fields) = app
-        .send(Method::POST, "/v1/sellers", &hana, &valid_except)
+    let (level_status, level) = app
+        .send(Method::POST, "/v1/sellers", &hana, &unknown_level)
         .await;
 
     assert_eq!(status, 422, "{error}");
     assert_eq!(error["error"]["code"], "validation_failed");
-    assert!(fields["error"]["fields"]["skills"].is_array(), "{fields}");
+    let mut reported: Vec<&str> = error["error"]["fields"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    reported.sort_unstable();
+    assert_eq!(
+        reported,
+        [
+            "full_name",
+            "response_time_hours",
+            "skills",
+            "social_links[0]"
+        ],
+        "{error}"
+    );
+    assert_eq!(level_status, 422, "{level}");
     assert!(
-        fields["error"]["fields"]["social_links[0]"].is_array(),
-        "{fields}"
+        level["error"]["fields"]["languages[0].level"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("expert")),
+        "{level}"
     );
     assert_eq!(app.get("/v1/sellers/by-username/hana", None).await.0, 404);
     app.stop().await;
@@ -102,10 +143,21 @@ async fn counters_and_ratings_cannot_be_mass_assigned() {
     let app = spawn_app().await;
     let ivan = verified("ivan");
     app.register(&ivan).await;
-    let mut create = seller_profile();
-    create["rating_count"] = json!(1000);
-    let (status, _) = app.send(Method::POST, "/v1/sellers", &ivan, &create).await;
-    assert_eq!(status, 422);
+    for (field, value) in [
+        ("ratings", json!({"count": 1000})),
+        ("completed_jobs", json!(50)),
+        ("total_earnings", json!(99999)),
+    ] {
+        let mut create = seller_profile();
+        create[field] = value;
+        let (status, body) = app.send(Method::POST, "/v1/sellers", &ivan, &create).await;
+        assert_eq!(status, 422, "{field}: {body}");
+        assert_eq!(
+            body["error"]["code"], "validation_failed",
+            "{field}: {body}"
+        );
+    }
+    assert_eq!(app.get("/v1/sellers/by-username/ivan", None).await.0, 404);
 
     let seller = app.become_seller(&ivan).await;
     for (field, value) in [
