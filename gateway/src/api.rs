@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use crate::AppState;
 use crate::limits::Decision;
-use crate::proxy::{ForwardError, forwardable, strip_response_headers};
+use crate::proxy::{ForwardError, connection_named, forwardable, strip_response_headers};
 use crate::routes::{Access, Match, PREFIX, Route, Session, find, public_path};
 use crate::session::{self, Identity, REFRESH_COOKIE};
 
@@ -195,8 +195,9 @@ async fn forward(
     let mut upstream = http::Request::builder()
         .method(parts.method.clone())
         .uri(upstream_path);
+    let connection_named = connection_named(&parts.headers);
     for (name, value) in &parts.headers {
-        if forwardable(name) {
+        if forwardable(name, &connection_named) {
             upstream = upstream.header(name, value);
         }
     }

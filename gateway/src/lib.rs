@@ -38,7 +38,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use config::Config;
 
-use crate::limits::Limiter;
+use crate::limits::{Clock, Limiter};
 use crate::proxy::Upstreams;
 use crate::session::Cookies;
 
@@ -126,6 +126,15 @@ async fn jwks(State(state): State<AppState>) -> Json<Jwks> {
 ///
 /// The signing key or extra JWKS cannot be loaded, or Redis cannot be reached.
 pub async fn server(config: &Config) -> anyhow::Result<HttpServer> {
+    server_with_clock(config, Clock::system()).await
+}
+
+/// [`server`] with the rate limiter reading the time from `clock` (tests set it).
+///
+/// # Errors
+///
+/// As [`server`].
+pub async fn server_with_clock(config: &Config, clock: Clock) -> anyhow::Result<HttpServer> {
     let signing = SigningKey::load(
         &config.signing.token_signing_kid,
         config.signing.token_signing_key.as_ref(),
@@ -151,6 +160,7 @@ pub async fn server(config: &Config) -> anyhow::Result<HttpServer> {
         &config.redis_url,
         config.redis_prefix.clone(),
         Duration::from_millis(config.rate_limit_sync_milliseconds),
+        clock,
     )
     .await?;
     let state = AppState(Arc::new(Shared {

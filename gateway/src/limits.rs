@@ -42,6 +42,48 @@ const MAX_LOCAL_KEYS: usize = 100_000;
 /// Redis keeps a window's count a little longer than the window.
 const KEY_TTL_SECONDS: u64 = 2 * WINDOW_SECONDS;
 
+/// Where the limiter reads the time: the system clock, or a clock a test sets, so that a
+/// test's requests never straddle a window boundary by chance.
+#[derive(Debug, Clone, Default)]
+pub struct Clock(Option<Arc<AtomicU64>>);
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self(None)
+    }
+
+    /// A clock standing at `unix_millis` until it is moved.
+    pub fn manual(unix_millis: u64) -> Self {
+        Self(Some(Arc::new(AtomicU64::new(unix_millis))))
+    }
+
+    /// Moves a manual clock forward (the system clock moves by itself).
+    pub fn advance(&self, by: Duration) {
+        if let Some(now) = &self.0 {
+            now.fetch_add(
+                u64::try_from(by.as_millis()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
+        }
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn unix_millis(&self) -> u64 {
+        match &self.0 {
+            Some(now) => now.load(Ordering::Relaxed),
+            None => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        }
+    }
+
+    /// The window (minute since the epoch) the clock is in.
+    pub fn window(&self) -> u64 {
+        self.unix_millis() / 1000 / WINDOW_SECONDS
+    }
+}
+
 /// The answer for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -90,6 +132,7 @@ pub struct Limiter(Arc<Shared>);
 struct Shared {
     redis: ConnectionManager,
     prefix: String,
+    clock: Clock,
     counts: Mutex<HashMap<String, Count>>,
     /// Whether the last exchange with Redis worked, so that an outage is logged once.
     redis_healthy: AtomicBool,
@@ -110,7 +153,7 @@ impl std::fmt::Debug for Limiter {
 impl Limiter {
     /// Connects to Redis at `url` and starts a limiter whose keys start with `prefix`,
     /// reporting local counts every `sync_interval` from a background task that ends when the
-    /// last clone is dropped.
+    /// last clone is dropped, reading the time from `clock`.
     ///
     /// # Errors
     ///
@@ -119,6 +162,7 @@ impl Limiter {
         url: &str,
         prefix: impl Into<String>,
         sync_interval: Duration,
+        clock: Clock,
     ) -> anyhow::Result<Self> {
         let client = redis::Client::open(url).context("REDIS_URL is invalid")?;
         // The defaults retry a lost connection for seconds while commands wait; here a
@@ -134,6 +178,7 @@ impl Limiter {
         let shared = Arc::new(Shared {
             redis,
             prefix: prefix.into(),
+            clock,
             counts: Mutex::new(HashMap::new()),
             redis_healthy: AtomicBool::new(true),
             paused_until_ms: AtomicU64::new(0),
@@ -145,7 +190,7 @@ impl Limiter {
 
     /// Counts one request for `scope`/`key` against `per_minute`.
     pub async fn check(&self, scope: &str, key: &str, per_minute: u64) -> Decision {
-        let now_ms = unix_millis();
+        let now_ms = self.0.clock.unix_millis();
         let now = now_ms / 1000;
         let window = now / WINDOW_SECONDS;
         let name = format!("{scope}:{key}");
@@ -218,7 +263,7 @@ impl Shared {
     }
 
     async fn sync(&self) {
-        let current = unix_seconds() / WINDOW_SECONDS;
+        let current = self.clock.window();
         let batch: Vec<(String, u64, u64)> = {
             let mut counts = self.counts();
             let batch = counts
@@ -279,8 +324,10 @@ impl Shared {
             }
             Err(err) => {
                 let pause = u64::try_from(OUTAGE_PAUSE.as_millis()).unwrap_or(u64::MAX);
-                self.paused_until_ms
-                    .store(unix_millis().saturating_add(pause), Ordering::Relaxed);
+                self.paused_until_ms.store(
+                    self.clock.unix_millis().saturating_add(pause),
+                    Ordering::Relaxed,
+                );
                 metrics::counter!("gateway_rate_limit_errors_total").increment(1);
                 if self.redis_healthy.swap(false, Ordering::Relaxed) {
                     tracing::warn!(error = %err, "rate limiter cannot reach Redis; letting requests through");
@@ -310,14 +357,4 @@ async fn sync_periodically(shared: Weak<Shared>, interval: Duration) {
         };
         shared.sync().await;
     }
-}
-
-fn unix_seconds() -> u64 {
-    unix_millis() / 1000
-}
-
-fn unix_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

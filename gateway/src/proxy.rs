@@ -125,12 +125,26 @@ const HOP_BY_HOP: [HeaderName; 8] = [
     header::UPGRADE,
 ];
 
+/// The headers a message's `Connection` header names: they describe that one connection too,
+/// and are dropped with it (RFC 9110 section 7.6.1). Empty for nearly every request.
+pub fn connection_named(headers: &HeaderMap) -> Vec<HeaderName> {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|name| HeaderName::try_from(name.trim()).ok())
+        .collect()
+}
+
 /// Whether a client's header may reach a service. Credentials and identity are the gateway's
 /// to set: the client's `Authorization`, cookies, request id, forwarding and any
-/// `x-user-*` / `x-internal-*` header are dropped.
-pub fn forwardable(name: &HeaderName) -> bool {
+/// `x-user-*` / `x-internal-*` header are dropped, and so are hop-by-hop headers, including
+/// those the request's `Connection` header names (`connection_named`).
+pub fn forwardable(name: &HeaderName, connection_named: &[HeaderName]) -> bool {
     let name_str = name.as_str();
     !(HOP_BY_HOP.contains(name)
+        || connection_named.contains(name)
         || *name == header::AUTHORIZATION
         || *name == header::COOKIE
         || *name == header::HOST
@@ -142,8 +156,11 @@ pub fn forwardable(name: &HeaderName) -> bool {
         || name_str.starts_with("x-internal-"))
 }
 
-/// Removes hop-by-hop headers from a service's response.
+/// Removes hop-by-hop headers from a service's response, with those its `Connection` names.
 pub fn strip_response_headers(headers: &mut HeaderMap) {
+    for name in connection_named(headers) {
+        headers.remove(name);
+    }
     for name in &HOP_BY_HOP {
         headers.remove(name);
     }

@@ -262,6 +262,12 @@ mod tests {
                 && values[0].contains("SameSite=Lax")
                 && values[0].ends_with("Secure")
         );
-        assert!(values[1].contains("Path=/api/v1/auth"));
+        assert!(
+            values[1].starts_with("mercato_refresh=ref; Path=/api/v1/auth;")
+                && values[1].contains("HttpOnly")
+                && values[1].contains("SameSite=Lax")
+                && values[1].ends_with("Secure"),
+            "{values:?}"
+        );
     }
 }

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use clap::Parser;
 use mercato_common::testing::TestKeys;
 use mercato_gateway::Config;
+use mercato_gateway::limits::Clock;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
@@ -94,6 +95,8 @@ pub struct Options {
     pub keys: TestKeys,
     pub redis_prefix: String,
     pub extra: Vec<String>,
+    /// The rate limiter's clock: the system's, or one the test sets.
+    pub clock: Clock,
 }
 
 impl Options {
@@ -106,6 +109,7 @@ impl Options {
             keys: TestKeys::new(),
             redis_prefix: format!("test:{}:", uuid::Uuid::now_v7().simple()),
             extra: Vec::new(),
+            clock: Clock::system(),
         }
     }
 }
@@ -126,7 +130,7 @@ pub async fn start_gateway(options: Options) -> TestGateway {
     ];
     args.extend(options.extra);
     let config = Config::try_parse_from(args).unwrap();
-    let server = mercato_gateway::server(&config)
+    let server = mercato_gateway::server_with_clock(&config, options.clock)
         .await
         .unwrap()
         .bind()
