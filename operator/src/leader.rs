@@ -147,27 +147,32 @@ mod tests {
 
     use super::*;
 
+    /// Polls `future` several times, letting other tasks run in between, and says whether it
+    /// is still waiting: it waits on the flag, not on time, so no timer can settle this.
+    async fn still_waiting<F: std::future::Future + Unpin>(future: &mut F) -> bool {
+        for _ in 0..10 {
+            if futures_util::FutureExt::now_or_never(&mut *future).is_some() {
+                return false;
+            }
+            tokio::task::yield_now().await;
+        }
+        true
+    }
+
     #[tokio::test]
     async fn a_follower_waits_and_a_leader_stops_when_it_loses_the_lease() {
         let (tx, mut rx) = watch::channel(false);
-        let waiting = tokio::spawn(async move {
-            let led = until_leading(&mut rx).await;
-            (led, rx)
-        });
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!waiting.is_finished(), "a follower waits");
+        let mut waiting = Box::pin(until_leading(&mut rx));
+        assert!(still_waiting(&mut waiting).await, "a follower waits");
         tx.send_replace(true);
-        let (led, rx) = waiting.await.expect("joined");
-        assert!(led);
+        assert!(waiting.await, "leads once the flag rises");
 
-        let stop = tokio::spawn(lost(rx));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(!stop.is_finished(), "leading: keep going");
+        let mut stop = Box::pin(lost(rx));
+        assert!(still_waiting(&mut stop).await, "leading: keep going");
         tx.send_replace(false);
         tokio::time::timeout(Duration::from_secs(1), stop)
             .await
-            .expect("stops on loss")
-            .expect("no panic");
+            .expect("stops on loss");
     }
 
     #[test]

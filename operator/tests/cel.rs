@@ -210,7 +210,11 @@ fn a_queue_type_cannot_change_but_other_fields_can() {
     }
     let mut spec = service();
     spec["messaging"]["consumes"][0]["deadLetter"] = json!({"exchange": "other.dlx"});
-    assert!(object(spec).validate_cel_update(&old).is_err());
+    let errors = object(spec)
+        .validate_cel_update(&old)
+        .expect_err("dead-letter change refused")
+        .to_string();
+    assert!(errors.contains("fixed when it is created"), "{errors}");
     let mut spec = service();
     spec["messaging"]["consumes"][0]["retry"] = json!({"maxAttempts": 9});
     assert!(object(spec).validate_cel_update(&old).is_ok());

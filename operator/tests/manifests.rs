@@ -37,9 +37,14 @@ fn crd_path() -> PathBuf {
     root().join("crds/marketplaceservices.mercato.dev.yaml")
 }
 
-/// Compares `actual` with the committed file, or rewrites it under `UPDATE_GOLDEN=1`.
+/// Compares `actual` with the committed file, or rewrites it under `UPDATE_GOLDEN=1`. In CI
+/// (`CI` set) rewriting is refused: it would turn every comparison into a write that passes.
 fn check(path: &Path, actual: &str) {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "UPDATE_GOLDEN rewrites the golden files; it is refused when CI is set"
+        );
         std::fs::write(path, actual).expect("golden file written");
         return;
     }

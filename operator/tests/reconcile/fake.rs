@@ -1,10 +1,14 @@
 //! A small in-memory Kubernetes API server behind a `tower-test` mock service: enough of GET,
 //! LIST (with label selectors), server-side apply PATCH (objects and `/status`), DELETE and
-//! event POSTs to run whole reconciles, with a log of every request for the assertions.
+//! event POSTs to run whole reconciles, with a log of every request (and its body) for the
+//! assertions.
 //!
 //! It keeps objects as JSON by path, sets uid, generation (bumped when `spec` changes) and
-//! resourceVersion like the real server, and removes a deleted object once its finalizers are
-//! gone.
+//! resourceVersion like the real server, and deletes an object with finalizers only once they
+//! are gone. Server-side apply honours field ownership as the real server does, in a simplified
+//! form (a list is one field): each field manager owns the fields of its last apply, recorded
+//! in `metadata.managedFields`, and a field a manager stops sending is removed unless another
+//! manager owns it too.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -22,6 +26,8 @@ pub struct Call {
     pub path: String,
     /// The query string.
     pub query: String,
+    /// The JSON body (`Null` when there was none).
+    pub body: Value,
 }
 
 impl Call {
@@ -60,19 +66,26 @@ impl Cluster {
         self.0.lock().expect("fake cluster lock")
     }
 
-    /// Stores `object` at `path` (e.g. `/api/v1/namespaces/shop/secrets/db`) as-is.
+    /// Stores `object` at `path` (e.g. `/api/v1/namespaces/shop/secrets/db`), as a client's
+    /// update would: the generation goes up when `spec` changed.
     pub fn put(&self, path: &str, mut object: Value) {
         let mut state = self.state();
         state.next_version += 1;
         let version = state.next_version.to_string();
+        let previous = state.objects.get(path);
+        let generation = match previous {
+            Some(old) if old["spec"] != object["spec"] => {
+                old["metadata"]["generation"].as_i64().unwrap_or(1) + 1
+            }
+            Some(old) => old["metadata"]["generation"].as_i64().unwrap_or(1),
+            None => object["metadata"]["generation"].as_i64().unwrap_or(1),
+        };
         let meta = &mut object["metadata"];
         meta["resourceVersion"] = json!(version);
         if meta["uid"].is_null() {
             meta["uid"] = json!(format!("uid-{version}"));
         }
-        if meta["generation"].is_null() {
-            meta["generation"] = json!(1);
-        }
+        meta["generation"] = json!(generation);
         state.objects.insert(path.to_owned(), object);
     }
 
@@ -108,19 +121,20 @@ impl Cluster {
         let body = body.collect_bytes().await.unwrap_or_default();
         let path = parts.uri.path().to_owned();
         let query = parts.uri.query().unwrap_or("").to_owned();
-        self.state().calls.push(Call {
-            method: parts.method.clone(),
-            path: path.clone(),
-            query: query.clone(),
-        });
         let body: Value = if body.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&body).unwrap_or(Value::Null)
         };
+        self.state().calls.push(Call {
+            method: parts.method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            body: body.clone(),
+        });
         let (status, value) = match parts.method {
             Method::GET => self.read(&path, &query),
-            Method::PATCH => self.apply(&path, body),
+            Method::PATCH => self.apply(&path, &query, body),
             Method::DELETE => self.delete(&path),
             Method::POST => (StatusCode::CREATED, body),
             _ => not_found(&path),
@@ -167,7 +181,7 @@ impl Cluster {
         not_found(path)
     }
 
-    fn apply(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    fn apply(&self, path: &str, query: &str, body: Value) -> (StatusCode, Value) {
         if let Some(object_path) = path.strip_suffix("/status") {
             let Some(mut object) = self.get(object_path) else {
                 return not_found(path);
@@ -180,16 +194,21 @@ impl Cluster {
             let namespace = path.split('/').skip_while(|s| *s != "namespaces").nth(1);
             json!({"metadata": {"namespace": namespace}})
         });
-        let old_spec = object["spec"].clone();
+        let manager = query
+            .split('&')
+            .find_map(|p| p.strip_prefix("fieldManager="))
+            .map(percent_decode)
+            .unwrap_or_default();
+        let applied = owned_fields(&body);
+        for field in released_fields(&object, &manager, &applied) {
+            remove_field(&mut object, &field);
+        }
         for (key, value) in body.as_object().into_iter().flatten() {
             if key != "status" {
                 merge(&mut object[key], value);
             }
         }
-        if object["spec"] != old_spec && !object["metadata"]["generation"].is_null() {
-            let generation = object["metadata"]["generation"].as_i64().unwrap_or(1);
-            object["metadata"]["generation"] = json!(generation + 1);
-        }
+        record_manager(&mut object, &manager, &applied);
         let deleting = !object["metadata"]["deletionTimestamp"].is_null();
         let finalized = object["metadata"]["finalizers"]
             .as_array()
@@ -203,12 +222,144 @@ impl Cluster {
     }
 
     fn delete(&self, path: &str) -> (StatusCode, Value) {
-        match self.state().objects.remove(path) {
-            Some(_) => (
-                StatusCode::OK,
-                json!({"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 200, "metadata": {}}),
-            ),
-            None => not_found(path),
+        let mut state = self.state();
+        let Some(object) = state.objects.get_mut(path) else {
+            return not_found(path);
+        };
+        let finalizers = object["metadata"]["finalizers"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty());
+        if finalizers {
+            // Like the real server: marked, and removed once the finalizers are released.
+            object["metadata"]["deletionTimestamp"] = json!("2026-11-27T12:00:00Z");
+            return (StatusCode::OK, object.clone());
+        }
+        state.objects.remove(path);
+        (
+            StatusCode::OK,
+            json!({"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 200, "metadata": {}}),
+        )
+    }
+}
+
+/// The leaf fields an apply sets, as paths of keys; a list is one field. The object's identity
+/// (`apiVersion`, `kind`, name, namespace) belongs to no manager.
+fn owned_fields(body: &Value) -> Vec<Vec<String>> {
+    fn walk(value: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        match value.as_object() {
+            Some(object) if !object.is_empty() => {
+                for (key, child) in object {
+                    path.push(key.clone());
+                    walk(child, path, out);
+                    path.pop();
+                }
+            }
+            _ => out.push(path.clone()),
+        }
+    }
+    let mut out = Vec::new();
+    walk(body, &mut Vec::new(), &mut out);
+    out.retain(|p| {
+        let first = p.first().map(String::as_str);
+        !matches!(first, Some("apiVersion" | "kind" | "status"))
+            && !matches!(
+                (first, p.get(1).map(String::as_str)),
+                (Some("metadata"), Some("name" | "namespace"))
+            )
+    });
+    out
+}
+
+/// `managedFields`' `fieldsV1` form of `fields`: `{"f:spec": {"f:replicas": {}}}`.
+fn fields_v1(fields: &[Vec<String>]) -> Value {
+    let mut root = json!({});
+    for field in fields {
+        let mut node = &mut root;
+        for key in field {
+            node = &mut node[format!("f:{key}")];
+            if node.is_null() {
+                *node = json!({});
+            }
+        }
+    }
+    root
+}
+
+/// The leaf paths of a `fieldsV1` value.
+fn from_fields_v1(value: &Value) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![(value, Vec::new())];
+    while let Some((node, path)) = stack.pop() {
+        let children: Vec<_> = node.as_object().into_iter().flatten().collect();
+        if children.is_empty() {
+            out.push(path);
+            continue;
+        }
+        for (key, child) in children {
+            let mut path = path.clone();
+            path.push(key.trim_start_matches("f:").to_owned());
+            stack.push((child, path));
+        }
+    }
+    out
+}
+
+/// The fields `manager` owned and no longer sends, that no other manager owns.
+fn released_fields(object: &Value, manager: &str, applied: &[Vec<String>]) -> Vec<Vec<String>> {
+    let entries: Vec<&Value> = object["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    let fields_of = |entry: &Value| from_fields_v1(&entry["fieldsV1"]);
+    let previous: Vec<Vec<String>> = entries
+        .iter()
+        .filter(|e| e["manager"] == manager)
+        .flat_map(|e| fields_of(e))
+        .collect();
+    let others: Vec<Vec<String>> = entries
+        .iter()
+        .filter(|e| e["manager"] != manager)
+        .flat_map(|e| fields_of(e))
+        .collect();
+    // A field is still held when it, a field inside it or the field around it is applied or
+    // owned elsewhere (an empty object one manager sent may hold another's fields).
+    let held = |f: &Vec<String>, by: &[Vec<String>]| {
+        by.iter().any(|o| o.starts_with(f) || f.starts_with(o))
+    };
+    previous
+        .into_iter()
+        .filter(|f| !held(f, applied) && !held(f, &others))
+        .collect()
+}
+
+/// Records that `manager` now owns `fields` (its entry replaced).
+fn record_manager(object: &mut Value, manager: &str, fields: &[Vec<String>]) {
+    let mut entries: Vec<Value> = object["metadata"]["managedFields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    entries.retain(|e| e["manager"] != manager);
+    entries.push(
+        json!({"manager": manager, "operation": "Apply", "fieldsType": "FieldsV1",
+                        "fieldsV1": fields_v1(fields)}),
+    );
+    object["metadata"]["managedFields"] = Value::Array(entries);
+}
+
+/// Removes the field at `path`, and the objects it leaves empty.
+fn remove_field(object: &mut Value, path: &[String]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    if let Some(parent) = parents
+        .iter()
+        .try_fold(&mut *object, |node, key| node.get_mut(key))
+        && let Some(map) = parent.as_object_mut()
+    {
+        map.remove(last);
+        if map.is_empty() {
+            remove_field(object, parents);
         }
     }
 }
@@ -237,7 +388,7 @@ fn not_found(path: &str) -> (StatusCode, Value) {
 /// Collections end in a plural after a namespace (`.../namespaces/ns/deployments`).
 fn is_collection(path: &str) -> bool {
     let segments: Vec<&str> = path.split('/').collect();
-    segments.len() >= 2 && segments[segments.len() - 3] == "namespaces"
+    segments.len() >= 3 && segments[segments.len() - 3] == "namespaces"
 }
 
 fn matches(labels: &Value, selector: &str) -> bool {

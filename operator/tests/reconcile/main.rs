@@ -277,11 +277,24 @@ async fn a_missing_secret_is_a_condition_and_no_deployment_is_written() {
     assert!(cluster.get(&format!("{APPS}/deployments/users")).is_none());
     // The rest is in place, so traffic policy and topology do not wait for the Secret.
     assert!(cluster.get(&format!("{NS}/services/users")).is_some());
-    let events: Vec<String> = writes(&cluster.take_calls())
+    let events: Vec<Value> = cluster
+        .take_calls()
         .into_iter()
-        .filter(|c| c.contains("/events"))
+        .filter(|c| c.is_write() && c.path.contains("/events"))
+        .map(|c| c.body)
         .collect();
-    assert_eq!(events.len(), 1, "a Warning event on the Ready change");
+    assert_eq!(events.len(), 1, "one event on the Ready change: {events:?}");
+    assert_eq!(events[0]["type"], "Warning", "{events:?}");
+    assert_eq!(
+        events[0]["reason"], "InputsMissing",
+        "Ready's reason: {events:?}"
+    );
+    assert!(
+        events[0]["note"]
+            .as_str()
+            .is_some_and(|m| m.contains("Secrets")),
+        "{events:?}"
+    );
 
     // A Secret without the key is reported as such.
     secret(&cluster, "absent-db", &["password"]);
@@ -378,10 +391,6 @@ async fn turning_autoscaling_on_keeps_the_replica_count_for_the_autoscaler() {
     });
     run(&cluster, "users").await;
     let deployment = format!("{APPS}/deployments/users");
-    cluster.edit(&deployment, |d| {
-        d["metadata"]["managedFields"] = json!([{"manager": "mercato-operator", "operation": "Apply",
-            "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {}}}}]);
-    });
     cluster.edit(&format!("{MSVC}/users"), |u| {
         let spec = u["spec"].as_object_mut().expect("spec");
         spec.remove("replicas");

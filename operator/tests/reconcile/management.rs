@@ -91,6 +91,17 @@ async fn routing_keys(queue: &str) -> Vec<String> {
     keys
 }
 
+/// Exchanges are shared by every component: deleting one component leaves them.
+async fn assert_exchanges_outlive_the_component(prefix: &str) {
+    for exchange in ["events", "dlx"] {
+        assert_eq!(
+            get(&format!("/exchanges/%2F/{prefix}.{exchange}")).await.0,
+            200,
+            "{exchange} kept"
+        );
+    }
+}
+
 async fn clean_up(prefix: &str) {
     for queue in ["users", "users.dlq", "users.retry.1", "users.retry.2"] {
         delete(&format!("/queues/%2F/{prefix}.{queue}")).await;
@@ -182,10 +193,14 @@ async fn the_topology_is_declared_updated_and_refused_through_the_management_api
     run(&cluster, "users").await;
     assert_eq!(get(&format!("/queues/%2F/{prefix}.users")).await.0, 200);
     assert_eq!(get(&format!("/queues/%2F/{prefix}.users.dlq")).await.0, 200);
-    assert_eq!(
-        get(&format!("/queues/%2F/{prefix}.users.retry.1")).await.0,
-        404
-    );
+    for retry in ["users.retry.1", "users.retry.2"] {
+        assert_eq!(
+            get(&format!("/queues/%2F/{prefix}.{retry}")).await.0,
+            404,
+            "{retry} deleted"
+        );
+    }
+    assert_exchanges_outlive_the_component(&prefix).await;
     assert!(
         cluster.get(&format!("{MSVC}/users")).is_none(),
         "finalizer released"
@@ -219,13 +234,14 @@ async fn delete_policy_removes_the_queues_and_bad_credentials_are_reported() {
         u["metadata"]["deletionTimestamp"] = json!("2026-11-27T12:00:00Z");
     });
     run(&cluster, "users").await;
-    for queue in ["users", "users.dlq", "users.retry.1"] {
+    for queue in ["users", "users.dlq", "users.retry.1", "users.retry.2"] {
         assert_eq!(
             get(&format!("/queues/%2F/{prefix}.{queue}")).await.0,
             404,
             "{queue} deleted"
         );
     }
+    assert_exchanges_outlive_the_component(&prefix).await;
     clean_up(&prefix).await;
 }
 
@@ -279,11 +295,19 @@ async fn deletion_goes_on_with_refused_credentials_and_says_what_is_left() {
         200,
         "left on the broker"
     );
-    let events = cluster
+    let events: Vec<Value> = cluster
         .take_calls()
         .into_iter()
-        .filter(|c| c.path.contains("/events"))
-        .count();
-    assert_eq!(events, 1, "a Warning event names what is left");
+        .filter(|c| c.is_write() && c.path.contains("/events"))
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["type"], "Warning", "{events:?}");
+    assert!(
+        events[0]["note"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("{prefix}.users"))),
+        "the event names what is left on the broker: {events:?}"
+    );
     clean_up(&prefix).await;
 }
