@@ -333,3 +333,25 @@ fn the_crd_has_the_names_and_columns_platform_engineers_use() {
     assert_eq!(consume["type"]["default"], "Quorum");
     assert_eq!(spec["role"]["default"], "Internal");
 }
+
+#[test]
+fn a_service_binds_and_publishes_through_one_exchange() {
+    rejected(
+        service(),
+        |s| {
+            s["messaging"]["consumes"][0]["bindings"] = json!([
+                {"exchange": "mercato.events", "routingKey": "gig.created.v1"},
+                {"exchange": "other.events", "routingKey": "gig.updated.v1"}
+            ]);
+        },
+        "every binding of a queue comes from one exchange",
+    );
+    rejected(
+        service(),
+        |s| s["messaging"]["publishes"] = json!([{"exchange": "other.events"}]),
+        "a service has one EVENTS_EXCHANGE",
+    );
+    let mut ok = service();
+    ok["messaging"]["publishes"] = json!([{"exchange": "mercato.events"}]);
+    assert!(object(ok).validate_cel().is_ok());
+}

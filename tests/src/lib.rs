@@ -154,7 +154,7 @@ impl Platform {
             broker: broker.config.clone(),
             smtp: mercato_notifications::mailer::SmtpConfig::local(mail.port),
             redis_url: "redis://127.0.0.1:6379".into(),
-            redis_prefix: format!("{}:", broker.config.queue_prefix),
+            redis_prefix: format!("{}:", broker.config.topology.queue_prefix),
         };
         let shutdown = Shutdown::new();
         let app = mercato_notifications::App::start(&notifications, shutdown.clone())
@@ -179,7 +179,7 @@ impl Platform {
             "--shutdown-drain-seconds=0".to_owned(),
             format!("--token-signing-key={}", pem.expose_secret()),
             format!("--token-signing-kid={}", keys.signing.kid()),
-            format!("--redis-prefix={}:", broker.config.queue_prefix),
+            format!("--redis-prefix={}:", broker.config.topology.queue_prefix),
             format!("--upstreams={}", upstreams.join(",")),
             "--cookie-secure=false".to_owned(),
             format!("--allowed-origins={ORIGIN}"),

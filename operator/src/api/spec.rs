@@ -5,6 +5,7 @@
 //! schema, so `kubectl get -o yaml` shows what the operator acts on.
 
 use kube::{CustomResource, KubeSchema};
+use mercato_topology::settings::defaults;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -245,9 +246,15 @@ pub struct Probes {
     pub startup_grace_seconds: Option<i32>,
 }
 
-/// The component's part of the RabbitMQ topology.
+/// The component's part of the RabbitMQ topology. Every setting here reaches the component
+/// through its environment (`EVENTS_*`), so what the operator declares is what it verifies.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(
+    cel,
+    validation = Rule::new("!has(self.publishes) || !has(self.consumes) || self.consumes.all(c, c.bindings.all(b, b.exchange == self.publishes[0].exchange))")
+        .message("the queue's bindings come from the exchange the component publishes to: a service has one EVENTS_EXCHANGE")
+)]
 pub struct Messaging {
     /// The broker the topology is declared on.
     pub broker: BrokerRef,
@@ -257,15 +264,17 @@ pub struct Messaging {
     #[serde(default = "default_vhost")]
     #[schemars(length(min = 1, max = 255))]
     pub vhost: String,
-    /// Exchanges the component publishes events to.
+    /// The exchange the component publishes events to (a topic exchange; at most one: a
+    /// service publishes through one `EVENTS_EXCHANGE`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["exchange".into()]))]
-    #[schemars(length(max = 8))]
+    #[schemars(length(max = 1))]
     pub publishes: Vec<Publish>,
-    /// Queues the component consumes, with their bindings.
+    /// The queue the component consumes, with its bindings (at most one: a service consumes
+    /// one work queue).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[x_kube(merge_strategy = ListMerge::Map(vec!["queue".into()]))]
-    #[schemars(length(max = 4))]
+    #[schemars(length(max = 1))]
     pub consumes: Vec<Consume>,
 }
 
@@ -298,29 +307,13 @@ pub struct BrokerRef {
     pub management_secret: Option<String>,
 }
 
-/// An exchange the component publishes to.
+/// The exchange the component publishes to (declared as a durable topic exchange).
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Publish {
     /// Exchange name, e.g. `mercato.events`.
     #[schemars(length(min = 1, max = 255))]
     pub exchange: String,
-    /// Exchange type.
-    #[serde(default = "default_exchange_type", rename = "type")]
-    pub kind: ExchangeType,
-}
-
-/// An exchange type.
-#[derive(
-    JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord,
-)]
-pub enum ExchangeType {
-    /// Routing by pattern on the routing key (events).
-    Topic,
-    /// Routing by exact routing key (dead letters).
-    Direct,
-    /// Every bound queue gets every message.
-    Fanout,
 }
 
 /// A queue the component consumes, with its bindings, retries and dead letters.
@@ -330,7 +323,9 @@ pub enum ExchangeType {
     cel,
     validation = Rule::new("self.type == oldSelf.type && self.retry.delaysMs == oldSelf.retry.delaysMs && self.retry.deliveryLimit == oldSelf.retry.deliveryLimit && self.deadLetter == oldSelf.deadLetter")
         .message("a queue's type, retry delays, delivery limit and dead letters are fixed when it is created (RabbitMQ cannot change its arguments): consume a new queue instead")
-        .reason(Reason::FieldValueForbidden)
+        .reason(Reason::FieldValueForbidden),
+    validation = Rule::new("self.bindings.all(b, b.exchange == self.bindings[0].exchange)")
+        .message("every binding of a queue comes from one exchange: a service binds from its one EVENTS_EXCHANGE")
 )]
 pub struct Consume {
     /// Queue name, e.g. `mercato.users`.
@@ -360,6 +355,15 @@ pub enum QueueType {
     Quorum,
     /// Single node.
     Classic,
+}
+
+impl From<QueueType> for mercato_topology::QueueType {
+    fn from(kind: QueueType) -> Self {
+        match kind {
+            QueueType::Quorum => Self::Quorum,
+            QueueType::Classic => Self::Classic,
+        }
+    }
 }
 
 /// One routing key bound from an exchange.
@@ -636,24 +640,23 @@ fn default_vhost() -> String {
     "/".into()
 }
 
-fn default_exchange_type() -> ExchangeType {
-    ExchangeType::Topic
-}
-
 fn default_queue_type() -> QueueType {
     QueueType::Quorum
 }
 
 fn default_retry_delays() -> Vec<i64> {
-    vec![1_000, 5_000, 30_000]
+    defaults::RETRY_DELAYS_MS
+        .iter()
+        .map(|d| i64::try_from(*d).unwrap_or(i64::MAX))
+        .collect()
 }
 
 fn default_max_attempts() -> i32 {
-    5
+    i32::try_from(defaults::MAX_ATTEMPTS).unwrap_or(i32::MAX)
 }
 
 fn default_delivery_limit() -> i32 {
-    20
+    i32::try_from(defaults::DELIVERY_LIMIT).unwrap_or(i32::MAX)
 }
 
 fn default_dns_ttl() -> i64 {

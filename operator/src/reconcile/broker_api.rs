@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::render::messaging::{Plan, exchange_type_name};
+use crate::render::messaging::Plan;
 
 /// Why the broker did not take the topology.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -114,7 +114,7 @@ impl ManagementApi {
         let mut first_error = None;
         let vhost = segment(&plan.vhost);
         for (name, kind) in &plan.exchanges {
-            let body = json!({"type": exchange_type_name(*kind), "durable": true, "auto_delete": false, "internal": false, "arguments": {}});
+            let body = json!({"type": kind.as_str(), "durable": true, "auto_delete": false, "internal": false, "arguments": {}});
             self.send(
                 reqwest::Method::PUT,
                 &format!("/api/exchanges/{vhost}/{}", segment(name)),

@@ -216,7 +216,7 @@ async fn converge(
     }
     let broker = match &ms.spec.messaging {
         Some(m) if !missing.iter().any(|n| n.concern == Concern::Broker) => {
-            declare_through_api(client, namespace, m).await?
+            declare_through_api(client, namespace, &ms.name_any(), m).await?
         }
         _ => None,
     };
@@ -327,6 +327,7 @@ async fn converge(
 async fn declare_through_api(
     client: &Client,
     namespace: &str,
+    name: &str,
     m: &Messaging,
 ) -> Result<Option<Result<(), BrokerError>>, kube::Error> {
     let Some(secret) = &m.broker.management_secret else {
@@ -335,7 +336,7 @@ async fn declare_through_api(
     let Some(api) = resolve::management_api(client, namespace, secret).await? else {
         return Ok(None);
     };
-    let outcome = api.declare(&messaging::plan(m)).await;
+    let outcome = api.declare(&messaging::plan(name, m)).await;
     if let Err(error) = &outcome {
         tracing::warn!(%error, "the broker refused the topology");
     }
@@ -384,7 +385,10 @@ async fn release(ms: &MarketplaceService, ctx: &Context, namespace: &str) -> Res
         && let Some(secret) = &m.broker.management_secret
     {
         let outcome = match resolve::management_api(&ctx.client, namespace, secret).await? {
-            Some(api) => api.delete_unretained(&messaging::plan(m)).await,
+            Some(api) => {
+                api.delete_unretained(&messaging::plan(&ms.name_any(), m))
+                    .await
+            }
             None => Err(BrokerError::Unauthorized { status: 0 }),
         };
         match outcome {
@@ -392,7 +396,7 @@ async fn release(ms: &MarketplaceService, ctx: &Context, namespace: &str) -> Res
             // Credentials that are gone or refused will not come back by retrying: the deletion
             // goes on, and the queues left behind are named in a Warning event.
             Err(BrokerError::Unauthorized { .. }) => {
-                let queues: Vec<String> = messaging::plan(m)
+                let queues: Vec<String> = messaging::plan(&ms.name_any(), m)
                     .queues
                     .into_iter()
                     .filter(|q| !q.retain)
@@ -435,9 +439,9 @@ async fn release_unused_exchanges(
         .filter(|p| {
             Some(p.name_any().as_str()) != leaving && p.metadata.deletion_timestamp.is_none()
         })
-        .filter_map(|p| p.spec.messaging.as_ref())
-        .flat_map(|m| {
-            messaging::exchanges_used(m)
+        .filter_map(|p| Some((p.name_any(), p.spec.messaging.as_ref()?)))
+        .flat_map(|(name, m)| {
+            messaging::exchanges_used(&name, m)
                 .into_iter()
                 .map(|e| {
                     (

@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use kube::ResourceExt;
+use mercato_topology::{ArgValue, Declaration, ExchangeKind, QueueRole, TopologySettings};
 use serde_json::{Value, json};
 
 use super::meta::{EXCHANGE_LABEL, child_meta, common_labels, hashed_name, short_hash};
@@ -21,19 +22,17 @@ use crate::api::foreign::{
     Binding, BindingSpec, Exchange, ExchangeSpec, LocalObjectReference, Queue, QueueSpec,
     RabbitmqClusterReference,
 };
-use crate::api::{
-    BrokerRef, DeletionPolicy, ExchangeType, MarketplaceService, Messaging, QueueType,
-};
+use crate::api::{BrokerRef, DeletionPolicy, MarketplaceService, Messaging};
 
 /// What a component needs declared on its broker.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     /// Virtual host.
     pub vhost: String,
-    /// Exchanges the component declares, with their types: those it publishes to and its
-    /// dead-letter exchanges. Exchanges it only binds from are its publishers' to declare, so
+    /// Exchanges the component declares, with their types: the one it publishes to and its
+    /// dead-letter exchange. Exchanges it only binds from are its publishers' to declare, so
     /// every component that declares an exchange declares it the same way.
-    pub exchanges: BTreeMap<String, ExchangeType>,
+    pub exchanges: BTreeMap<String, ExchangeKind>,
     /// Queues, work queue first.
     pub queues: Vec<QueueDecl>,
     /// Bindings of queues to exchanges.
@@ -64,87 +63,106 @@ pub struct BindingDecl {
     pub routing_key: String,
 }
 
-/// The plan of a messaging spec.
-pub fn plan(m: &Messaging) -> Plan {
-    let mut exchanges: BTreeMap<String, ExchangeType> = m
+/// The topology settings a messaging spec gives the component `name`: what the operator
+/// renders into its environment and what it declares from. The spec's CEL rules allow one
+/// consumed queue whose bindings share one exchange, the one the component publishes to.
+pub fn settings(name: &str, m: &Messaging) -> TopologySettings {
+    let defaults = TopologySettings::default();
+    let consume = m.consumes.first();
+    let exchange = m
         .publishes
-        .iter()
-        .map(|p| (p.exchange.clone(), p.kind))
-        .collect();
-    for c in &m.consumes {
-        exchanges
-            .entry(c.dead_letter.exchange.clone())
-            .or_insert(ExchangeType::Direct);
+        .first()
+        .map(|p| p.exchange.clone())
+        .or_else(|| {
+            consume
+                .and_then(|c| c.bindings.first())
+                .map(|b| b.exchange.clone())
+        })
+        .unwrap_or(defaults.exchange.clone());
+    let Some(consume) = consume else {
+        return TopologySettings {
+            exchange,
+            ..defaults
+        };
+    };
+    let queue_prefix = consume
+        .queue
+        .strip_suffix(&format!(".{name}"))
+        .map_or(defaults.queue_prefix.clone(), str::to_owned);
+    TopologySettings {
+        exchange,
+        dead_letter_exchange: consume.dead_letter.exchange.clone(),
+        queue_prefix,
+        queue: Some(consume.queue.clone()),
+        dead_letter_queue: consume.dead_letter.queue.clone(),
+        queue_type: consume.kind.into(),
+        retry_delays_ms: consume
+            .retry
+            .delays_ms
+            .iter()
+            .map(|d| u64::try_from(*d).unwrap_or_default())
+            .collect(),
+        max_attempts: u32::try_from(consume.retry.max_attempts).unwrap_or(1),
+        delivery_limit: u32::try_from(consume.retry.delivery_limit).unwrap_or(1),
     }
-    let mut plan = Plan {
+}
+
+/// The plan of the messaging spec of the component `name`, from the same declaration the
+/// service derives its own topology from.
+pub fn plan(name: &str, m: &Messaging) -> Plan {
+    let settings = settings(name, m);
+    let keys: Vec<&str> = m
+        .consumes
+        .iter()
+        .flat_map(|c| c.bindings.iter().map(|b| b.routing_key.as_str()))
+        .collect();
+    let declared = Declaration::of(&settings, name, &keys);
+    let retain = m
+        .consumes
+        .first()
+        .is_none_or(|c| c.deletion_policy == DeletionPolicy::Retain);
+    let mut exchanges = BTreeMap::new();
+    for (exchange, kind) in declared.exchanges {
+        let publishes = m.publishes.iter().any(|p| p.exchange == exchange);
+        if publishes || (kind == ExchangeKind::Direct && !m.consumes.is_empty()) {
+            exchanges.insert(exchange, kind);
+        }
+    }
+    Plan {
         vhost: m.vhost.clone(),
         exchanges,
-        ..Plan::default()
-    };
-    for consume in &m.consumes {
-        let work = &consume.queue;
-        let dead = consume
-            .dead_letter
-            .queue
-            .clone()
-            .unwrap_or_else(|| format!("{work}.dlq"));
-        let kind = match consume.kind {
-            QueueType::Quorum => "quorum",
-            QueueType::Classic => "classic",
-        };
-        let retain = consume.deletion_policy == DeletionPolicy::Retain;
-        let mut work_args = BTreeMap::from([
-            ("x-queue-type".to_owned(), json!(kind)),
-            (
-                "x-dead-letter-exchange".to_owned(),
-                json!(consume.dead_letter.exchange),
-            ),
-            ("x-dead-letter-routing-key".to_owned(), json!(work)),
-        ]);
-        if consume.kind == QueueType::Quorum {
-            work_args.insert(
-                "x-delivery-limit".to_owned(),
-                json!(consume.retry.delivery_limit),
-            );
-        }
-        plan.queues.push(QueueDecl {
-            name: work.clone(),
-            kind,
-            arguments: work_args,
-            retain,
-        });
-        plan.queues.push(QueueDecl {
-            name: dead.clone(),
-            kind,
-            arguments: BTreeMap::from([("x-queue-type".to_owned(), json!(kind))]),
-            retain,
-        });
-        for (i, delay) in consume.retry.delays_ms.iter().enumerate() {
-            // Retry queues only hold events for a moment: classic, and deleted with the component.
-            plan.queues.push(QueueDecl {
-                name: format!("{work}.retry.{}", i + 1),
-                kind: "classic",
-                arguments: BTreeMap::from([
-                    ("x-message-ttl".to_owned(), json!(delay)),
-                    ("x-dead-letter-exchange".to_owned(), json!("")),
-                    ("x-dead-letter-routing-key".to_owned(), json!(work)),
-                ]),
-                retain: false,
-            });
-        }
-        plan.bindings
-            .extend(consume.bindings.iter().map(|b| BindingDecl {
-                source: b.exchange.clone(),
-                destination: work.clone(),
-                routing_key: b.routing_key.clone(),
-            }));
-        plan.bindings.insert(BindingDecl {
-            source: consume.dead_letter.exchange.clone(),
-            destination: dead,
-            routing_key: work.clone(),
-        });
+        queues: declared
+            .queues
+            .into_iter()
+            .map(|q| QueueDecl {
+                // Retry queues only hold events for a moment: deleted with the component.
+                retain: retain && !matches!(q.role, QueueRole::Retry { .. }),
+                name: q.name,
+                kind: q.queue_type.as_str(),
+                arguments: q
+                    .arguments
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let value = match value {
+                            ArgValue::Text(text) => json!(text),
+                            ArgValue::Int32(n) => json!(n),
+                            ArgValue::Int64(n) => json!(n),
+                        };
+                        (key.to_owned(), value)
+                    })
+                    .collect(),
+            })
+            .collect(),
+        bindings: declared
+            .bindings
+            .into_iter()
+            .map(|b| BindingDecl {
+                source: b.source,
+                destination: b.destination,
+                routing_key: b.routing_key,
+            })
+            .collect(),
     }
-    plan
 }
 
 /// The component's topology objects.
@@ -167,7 +185,7 @@ pub fn topology(ms: &MarketplaceService) -> Topology {
     if m.broker.management_secret.is_some() {
         return Topology::default();
     }
-    let plan = plan(m);
+    let plan = plan(&ms.name_any(), m);
     let broker = cluster_reference(&m.broker, ms.namespace());
     Topology {
         exchanges: plan
@@ -190,23 +208,14 @@ pub fn topology(ms: &MarketplaceService) -> Topology {
 
 /// Every exchange a component's messaging spec uses: those it declares and those it binds
 /// from. An exchange stays while any component of the namespace uses it.
-pub fn exchanges_used(m: &Messaging) -> BTreeSet<String> {
-    let mut used: BTreeSet<String> = plan(m).exchanges.into_keys().collect();
+pub fn exchanges_used(name: &str, m: &Messaging) -> BTreeSet<String> {
+    let mut used: BTreeSet<String> = plan(name, m).exchanges.into_keys().collect();
     used.extend(
         m.consumes
             .iter()
             .flat_map(|c| c.bindings.iter().map(|b| b.exchange.clone())),
     );
     used
-}
-
-/// The exchange type's name on the broker.
-pub fn exchange_type_name(kind: ExchangeType) -> &'static str {
-    match kind {
-        ExchangeType::Topic => "topic",
-        ExchangeType::Direct => "direct",
-        ExchangeType::Fanout => "fanout",
-    }
 }
 
 /// The name of the shared `Exchange` object of an exchange (the same in every component).
@@ -238,14 +247,14 @@ fn exchange(
     vhost: &str,
     broker: &RabbitmqClusterReference,
     name: &str,
-    kind: ExchangeType,
+    kind: ExchangeKind,
 ) -> Exchange {
     let mut exchange = Exchange::new(
         &exchange_object_name(vhost, name),
         ExchangeSpec {
             name: name.to_owned(),
             vhost: vhost.to_owned(),
-            kind: exchange_type_name(kind).into(),
+            kind: kind.as_str().into(),
             durable: true,
             auto_delete: false,
             rabbitmq_cluster_reference: broker.clone(),

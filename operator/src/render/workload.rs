@@ -27,7 +27,10 @@ use kube::ResourceExt;
 
 use super::inputs::{Inputs, token_keys};
 use super::meta::{child_meta, labels, selector_labels, short_hash};
-use crate::api::{MarketplaceService, QueueType, ResourceAmounts, Role};
+use mercato_topology::settings::env as topology_env;
+
+use super::messaging;
+use crate::api::{MarketplaceService, ResourceAmounts, Role};
 
 /// Where the token keys Secret is mounted.
 pub const TOKEN_KEYS_DIR: &str = "/var/run/mercato/tokens";
@@ -314,42 +317,14 @@ fn env(ms: &MarketplaceService, inputs: &Inputs, port: i32) -> Vec<EnvVar> {
     }
     if let Some(m) = &spec.messaging {
         env.push(from_secret(
-            "AMQP_URL",
+            topology_env::AMQP_URL,
             &m.credentials.name,
             &m.credentials.key,
         ));
-        env.push(plain("EVENTS_TOPOLOGY", "verify"));
-        if let Some(p) = m.publishes.first() {
-            env.push(plain("EVENTS_EXCHANGE", p.exchange.clone()));
-        }
-        if let Some(c) = m.consumes.first() {
-            if m.publishes.is_empty()
-                && let Some(b) = c.bindings.first()
-            {
-                env.push(plain("EVENTS_EXCHANGE", b.exchange.clone()));
-            }
-            env.push(plain(
-                "EVENTS_DEAD_LETTER_EXCHANGE",
-                c.dead_letter.exchange.clone(),
-            ));
-            if let Some(prefix) = c.queue.strip_suffix(&format!(".{}", ms.name_any())) {
-                env.push(plain("EVENTS_QUEUE_PREFIX", prefix));
-            }
-            let kind = match c.kind {
-                QueueType::Quorum => "quorum",
-                QueueType::Classic => "classic",
-            };
-            env.push(plain("EVENTS_QUEUE_TYPE", kind));
-            let delays: Vec<String> = c.retry.delays_ms.iter().map(ToString::to_string).collect();
-            env.push(plain("EVENTS_RETRY_DELAYS_MS", delays.join(",")));
-            env.push(plain(
-                "EVENTS_MAX_ATTEMPTS",
-                c.retry.max_attempts.to_string(),
-            ));
-            env.push(plain(
-                "EVENTS_DELIVERY_LIMIT",
-                c.retry.delivery_limit.to_string(),
-            ));
+        env.push(plain(topology_env::TOPOLOGY, "verify"));
+        env.push(plain(topology_env::VHOST, m.vhost.clone()));
+        for (name, value) in messaging::settings(&ms.name_any(), m).to_env() {
+            env.push(plain(name, value));
         }
     }
     let keys = &spec.token_policy.keys_secret;

@@ -111,7 +111,7 @@ impl App {
             .await
             .context("cannot reach the broker (AMQP_URL)")?;
         ServiceTopology::new(&config.broker, NAME)
-            .ensure(&broker, config.broker.topology)
+            .ensure(&broker, config.broker.mode)
             .await?;
         let _ = broker.close(200, "prepared".into()).await;
         let relay = Relay::new(

@@ -106,7 +106,7 @@ async fn raw(broker: &TestBroker, n: u64) -> f64 {
     for chunk in messages.chunks(256) {
         let routed: Vec<(&str, &OutgoingMessage)> = chunk.iter().map(|m| (EVENT, m)).collect();
         publisher
-            .publish_all(&broker.config.exchange, &routed)
+            .publish_all(&broker.config.topology.exchange, &routed)
             .await
             .expect("publish");
     }

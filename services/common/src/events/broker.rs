@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use lapin::{Connection, ConnectionProperties};
+use mercato_topology::TopologySettings;
+use mercato_topology::settings::env;
 use secrecy::{ExposeSecret, SecretString};
 
 /// Whether a service declares its topology at start-up or only checks that it exists.
@@ -17,62 +19,29 @@ pub enum TopologyMode {
     Verify,
 }
 
-/// The kind of the work and dead-letter queues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum QueueType {
-    /// Replicated, with a delivery limit (production).
-    Quorum,
-    /// A single-node queue.
-    Classic,
-}
-
 /// Settings of the event bus.
 #[derive(Clone, clap::Args)]
 pub struct BrokerConfig {
     /// AMQP URL of the broker (holds a password: never logged).
     #[arg(
         long,
-        env = "AMQP_URL",
+        env = env::AMQP_URL,
         default_value = "amqp://guest:guest@127.0.0.1:5672/%2f",
         hide_env_values = true
     )]
     pub amqp_url: SecretString,
-    /// The topic exchange events are published to.
-    #[arg(long, env = "EVENTS_EXCHANGE", default_value = "mercato.events")]
-    pub exchange: String,
-    /// The exchange dead letters go through.
-    #[arg(
-        long,
-        env = "EVENTS_DEAD_LETTER_EXCHANGE",
-        default_value = "mercato.dlx"
-    )]
-    pub dead_letter_exchange: String,
-    /// Prefix of queue names: `<prefix>.<service>`, `<prefix>.<service>.dlq`.
-    #[arg(long, env = "EVENTS_QUEUE_PREFIX", default_value = "mercato")]
-    pub queue_prefix: String,
+    /// The virtual host the topology lives in; when set, the AMQP URL must point at it (a
+    /// mismatch fails start-up rather than consuming from an empty copy of the topology).
+    #[arg(long, env = env::VHOST)]
+    pub vhost: Option<String>,
     /// Declare the topology, or only verify it.
-    #[arg(long, env = "EVENTS_TOPOLOGY", value_enum, default_value = "declare")]
-    pub topology: TopologyMode,
-    /// Type of the work and dead-letter queues.
-    #[arg(long, env = "EVENTS_QUEUE_TYPE", value_enum, default_value = "quorum")]
-    pub queue_type: QueueType,
-    /// Delays between handler attempts, in milliseconds, one retry queue each.
-    #[arg(
-        long,
-        env = "EVENTS_RETRY_DELAYS_MS",
-        value_delimiter = ',',
-        default_value = "1000,5000,30000"
-    )]
-    pub retry_delays_ms: Vec<u64>,
-    /// Handler attempts before an event is dead-lettered.
-    #[arg(long, env = "EVENTS_MAX_ATTEMPTS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub max_attempts: u32,
-    /// Broker-side delivery limit of the work queue (a consumer that crashes on a message
-    /// cannot loop forever).
-    #[arg(long, env = "EVENTS_DELIVERY_LIMIT", default_value_t = 20)]
-    pub delivery_limit: u32,
+    #[arg(long = "topology", env = env::TOPOLOGY, value_enum, default_value = "declare")]
+    pub mode: TopologyMode,
+    /// Names, queue type and retries.
+    #[command(flatten)]
+    pub topology: TopologySettings,
     /// Messages a consumer holds unacknowledged at once.
-    #[arg(long, env = "EVENTS_PREFETCH", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, env = env::PREFETCH, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
     pub prefetch: u16,
 }
 
@@ -80,57 +49,106 @@ impl std::fmt::Debug for BrokerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BrokerConfig")
             .field("amqp_url", &"[redacted]")
-            .field("exchange", &self.exchange)
-            .field("dead_letter_exchange", &self.dead_letter_exchange)
-            .field("queue_prefix", &self.queue_prefix)
+            .field("vhost", &self.vhost)
+            .field("mode", &self.mode)
             .field("topology", &self.topology)
-            .field("queue_type", &self.queue_type)
-            .field("retry_delays_ms", &self.retry_delays_ms)
-            .field("max_attempts", &self.max_attempts)
-            .field("delivery_limit", &self.delivery_limit)
             .field("prefetch", &self.prefetch)
             .finish()
     }
 }
 
 impl BrokerConfig {
-    /// The local defaults with names of their own under `prefix` (tests).
+    /// The local defaults with names of their own under `prefix`, and short retry delays
+    /// (tests).
     pub fn isolated(prefix: &str) -> Self {
         Self {
             amqp_url: SecretString::from(
-                std::env::var("AMQP_URL")
+                std::env::var(env::AMQP_URL)
                     .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned()),
             ),
-            exchange: format!("{prefix}.events"),
-            dead_letter_exchange: format!("{prefix}.dlx"),
-            queue_prefix: prefix.to_owned(),
-            topology: TopologyMode::Declare,
-            queue_type: QueueType::Quorum,
-            retry_delays_ms: vec![100, 200, 400],
-            max_attempts: 5,
-            delivery_limit: 20,
+            vhost: None,
+            mode: TopologyMode::Declare,
+            topology: TopologySettings {
+                retry_delays_ms: vec![100, 200, 400],
+                ..TopologySettings::isolated(prefix)
+            },
             prefetch: 32,
         }
     }
 
-    /// The retry delays as durations.
-    pub fn retry_delays(&self) -> Vec<Duration> {
-        self.retry_delays_ms
-            .iter()
-            .map(|ms| Duration::from_millis(*ms))
-            .collect()
+    /// Handler attempts before an event is dead-lettered.
+    pub fn max_attempts(&self) -> u32 {
+        self.topology.max_attempts
     }
 
     /// Opens a connection named after `service` (the name shows in the management UI).
     ///
     /// # Errors
     ///
-    /// Fails when the broker cannot be reached or refuses the credentials.
-    pub async fn connect(&self, service: &str) -> Result<Connection, lapin::Error> {
+    /// Fails when the broker cannot be reached or refuses the credentials, or when the URL's
+    /// virtual host is not the configured one.
+    pub async fn connect(&self, service: &str) -> Result<Connection, ConnectError> {
+        let url = self.amqp_url.expose_secret();
+        if let Some(expected) = &self.vhost {
+            let actual = url_vhost(url);
+            if actual != *expected {
+                return Err(ConnectError::WrongVhost {
+                    expected: expected.clone(),
+                    actual,
+                });
+            }
+        }
         let properties = ConnectionProperties::default()
             .with_connection_name(format!("mercato-{service}").into());
-        Connection::connect(self.amqp_url.expose_secret(), properties).await
+        Ok(Connection::connect(url, properties).await?)
     }
+}
+
+/// Why no connection was opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The broker is unreachable or refused.
+    #[error(transparent)]
+    Broker(#[from] lapin::Error),
+    /// The AMQP URL names another virtual host than the one configured.
+    #[error("AMQP_URL points at virtual host {actual:?}, but EVENTS_VHOST says {expected:?}")]
+    WrongVhost {
+        /// `EVENTS_VHOST`.
+        expected: String,
+        /// The URL's.
+        actual: String,
+    },
+}
+
+/// The virtual host an AMQP URL names: its percent-decoded path, `/` when it has none.
+fn url_vhost(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme
+        .split_once('/')
+        .map_or("", |(_, path)| path)
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() {
+        return "/".to_owned();
+    }
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = path
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            decoded.push(byte);
+            i += 3;
+            continue;
+        }
+        decoded.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 /// Exponential backoff for reconnects: 100 ms doubling to at most 5 s.
@@ -155,5 +173,18 @@ impl Backoff {
 
     pub(crate) fn reset(&mut self) {
         self.next = Duration::from_millis(100);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_vhost;
+
+    #[test]
+    fn the_vhost_is_the_decoded_path_of_the_url() {
+        assert_eq!(url_vhost("amqp://guest:guest@127.0.0.1:5672/%2f"), "/");
+        assert_eq!(url_vhost("amqp://u:p@broker:5672"), "/");
+        assert_eq!(url_vhost("amqps://u:p@broker/shop?heartbeat=30"), "shop");
+        assert_eq!(url_vhost("amqp://u:p@broker/team%2Fshop"), "team/shop");
     }
 }

@@ -1,8 +1,9 @@
-//! The v1 event catalog: every event's payload, who publishes it and who consumes it.
+//! The v1 event payloads, each tied to its type in the catalog.
 //!
-//! [`CATALOG`] is the one place that says which service publishes and which consumes each event
-//! type; queue bindings ([`consumed_by`]) and the operator's examples are derived from it. Add an
-//! optional field to a payload freely; change one incompatibly only as a new `v2` type.
+//! [`CATALOG`] (from `mercato-topology`, shared with the operator) says which service publishes
+//! and which consumes each event type; queue bindings ([`consumed_by`]) and the operator's
+//! examples are derived from it. Add an optional field to a payload freely; change one
+//! incompatibly only as a new `v2` type.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,69 +20,37 @@ pub struct Money {
     pub currency: String,
 }
 
-/// Who publishes and who consumes one event type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CatalogEntry {
-    /// The event type and routing key.
-    pub event_type: &'static str,
-    /// The services that publish it.
-    pub producers: &'static [&'static str],
-    /// The services whose queues are bound to it.
-    pub consumers: &'static [&'static str],
-}
+pub use mercato_topology::catalog::{
+    CATALOG, CatalogEntry, SERVICES, consumed_by, entry, published_by, types,
+};
 
-macro_rules! catalog {
-    ($($ty:ident => $key:literal, producers [$($p:literal),*], consumers [$($c:literal),*];)*) => {
-        $(impl Event for $ty { const TYPE: &'static str = $key; })*
-        /// Every event type of the platform.
-        pub const CATALOG: &[CatalogEntry] = &[
-            $(CatalogEntry { event_type: $key, producers: &[$($p),*], consumers: &[$($c),*] },)*
-        ];
+macro_rules! event_types {
+    ($($payload:ident => $type:ident,)*) => {
+        $(impl Event for $payload {
+            const TYPE: &'static str = types::$type;
+        })*
     };
 }
 
-catalog! {
-    UserRegistered => "user.registered.v1", producers ["auth"], consumers ["users"];
-    UserEmailVerified => "user.email_verified.v1", producers ["auth"], consumers ["users"];
-    EmailRequested => "email.requested.v1", producers ["auth", "chat", "orders", "reviews"], consumers ["notifications"];
-    SellerCreated => "seller.created.v1", producers ["users"], consumers ["gigs"];
-    SellerUpdated => "seller.updated.v1", producers ["users"], consumers ["gigs"];
-    GigCreated => "gig.created.v1", producers ["gigs"], consumers ["users", "orders"];
-    GigUpdated => "gig.updated.v1", producers ["gigs"], consumers ["users", "orders"];
-    GigDeleted => "gig.deleted.v1", producers ["gigs"], consumers ["users", "orders"];
-    OfferSent => "chat.offer_sent.v1", producers ["chat"], consumers ["orders"];
-    OfferAccepted => "chat.offer_accepted.v1", producers ["chat"], consumers ["orders"];
-    OfferDeclined => "chat.offer_declined.v1", producers ["chat"], consumers ["orders"];
-    OrderPlaced => "order.placed.v1", producers ["orders"], consumers ["users", "reviews"];
-    OrderExtensionRequested => "order.extension_requested.v1", producers ["orders"], consumers ["users", "reviews"];
-    OrderExtensionResolved => "order.extension_resolved.v1", producers ["orders"], consumers ["users", "reviews"];
-    OrderDelivered => "order.delivered.v1", producers ["orders"], consumers ["users", "reviews"];
-    OrderCompleted => "order.completed.v1", producers ["orders"], consumers ["users", "reviews"];
-    OrderCancelled => "order.cancelled.v1", producers ["orders"], consumers ["users", "reviews"];
-    ReviewCreated => "review.created.v1", producers ["reviews"], consumers ["users", "gigs", "orders"];
-}
-
-/// The event types `service` consumes: the bindings of its queue.
-pub fn consumed_by(service: &str) -> Vec<&'static str> {
-    CATALOG
-        .iter()
-        .filter(|e| e.consumers.contains(&service))
-        .map(|e| e.event_type)
-        .collect()
-}
-
-/// The event types `service` publishes.
-pub fn published_by(service: &str) -> Vec<&'static str> {
-    CATALOG
-        .iter()
-        .filter(|e| e.producers.contains(&service))
-        .map(|e| e.event_type)
-        .collect()
-}
-
-/// The catalog entry of `event_type`, if the platform knows it.
-pub fn entry(event_type: &str) -> Option<&'static CatalogEntry> {
-    CATALOG.iter().find(|e| e.event_type == event_type)
+event_types! {
+    UserRegistered => USER_REGISTERED,
+    UserEmailVerified => USER_EMAIL_VERIFIED,
+    EmailRequested => EMAIL_REQUESTED,
+    SellerCreated => SELLER_CREATED,
+    SellerUpdated => SELLER_UPDATED,
+    GigCreated => GIG_CREATED,
+    GigUpdated => GIG_UPDATED,
+    GigDeleted => GIG_DELETED,
+    OfferSent => OFFER_SENT,
+    OfferAccepted => OFFER_ACCEPTED,
+    OfferDeclined => OFFER_DECLINED,
+    OrderPlaced => ORDER_PLACED,
+    OrderExtensionRequested => ORDER_EXTENSION_REQUESTED,
+    OrderExtensionResolved => ORDER_EXTENSION_RESOLVED,
+    OrderDelivered => ORDER_DELIVERED,
+    OrderCompleted => ORDER_COMPLETED,
+    OrderCancelled => ORDER_CANCELLED,
+    ReviewCreated => REVIEW_CREATED,
 }
 
 /// A new account exists (auth).
@@ -407,39 +376,6 @@ pub struct ReviewCreated {
 mod tests {
     use super::*;
     use crate::events::Envelope;
-
-    #[test]
-    fn every_event_type_is_unique_versioned_and_has_a_producer_and_consumer() {
-        let mut seen = std::collections::HashSet::new();
-        for entry in CATALOG {
-            assert!(seen.insert(entry.event_type), "{} twice", entry.event_type);
-            let parts: Vec<&str> = entry.event_type.split('.').collect();
-            assert_eq!(parts.len(), 3, "{}", entry.event_type);
-            assert!(
-                parts[2].starts_with('v') && parts[2][1..].parse::<u32>().is_ok(),
-                "{}",
-                entry.event_type
-            );
-            assert!(
-                !entry.producers.is_empty() && !entry.consumers.is_empty(),
-                "{}",
-                entry.event_type
-            );
-        }
-    }
-
-    #[test]
-    fn bindings_follow_the_catalog() {
-        assert_eq!(consumed_by("notifications"), vec!["email.requested.v1"]);
-        assert!(consumed_by("users").contains(&"user.registered.v1"));
-        assert!(consumed_by("users").contains(&"review.created.v1"));
-        assert!(
-            !consumed_by("users").contains(&"email.requested.v1"),
-            "email links stay out of other queues"
-        );
-        assert_eq!(consumed_by("auth"), Vec::<&str>::new());
-        assert!(published_by("orders").contains(&"email.requested.v1"));
-    }
 
     #[test]
     fn consumers_ignore_unknown_fields_and_accept_missing_optional_ones() {

@@ -168,10 +168,7 @@ impl<H: EventHandler> Consumer<H> {
     /// The broker is unreachable, or the topology is missing (verify) or conflicting (declare).
     pub async fn prepare(&self) -> anyhow::Result<()> {
         let connection = self.broker.connect(self.service).await?;
-        let result = self
-            .topology
-            .ensure(&connection, self.broker.topology)
-            .await;
+        let result = self.topology.ensure(&connection, self.broker.mode).await;
         let _ = connection.close(200, "prepared".into()).await;
         Ok(result?)
     }
@@ -199,9 +196,7 @@ impl<H: EventHandler> Consumer<H> {
     /// One connection's worth of consuming; `Ok` only when stopped by shutdown.
     async fn session(&self, shutdown: &Shutdown) -> Result<(), SessionError> {
         let connection = self.broker.connect(self.service).await?;
-        self.topology
-            .ensure(&connection, self.broker.topology)
-            .await?;
+        self.topology.ensure(&connection, self.broker.mode).await?;
         let publisher = Publisher::open(&connection).await?;
         let channel = connection.create_channel().await?;
         channel
@@ -248,7 +243,7 @@ impl<H: EventHandler> Consumer<H> {
                             handler: Arc::clone(&self.handler),
                             publisher: publisher.clone(),
                             topology: self.topology.clone(),
-                            max_attempts: self.broker.max_attempts,
+                            max_attempts: self.broker.max_attempts(),
                         };
                         in_flight.spawn(work.process(batch));
                         if let Some(err) = ended {
@@ -278,6 +273,8 @@ impl<H: EventHandler> Consumer<H> {
 enum SessionError {
     #[error(transparent)]
     Broker(#[from] lapin::Error),
+    #[error(transparent)]
+    Connect(#[from] super::broker::ConnectError),
     #[error(transparent)]
     Topology(#[from] TopologyError),
     #[error("the broker closed the consumer")]

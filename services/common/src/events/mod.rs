@@ -28,8 +28,9 @@ pub mod mysql;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 
-pub use broker::{BrokerConfig, QueueType, TopologyMode};
+pub use broker::{BrokerConfig, ConnectError, TopologyMode};
 pub use consumer::{Consumer, ConsumerStatus, EventHandler, HandlerError};
 pub use envelope::{DecodeError, Envelope, Event};
+pub use mercato_topology::QueueType;
 pub use relay::{OutboxStore, Relay, RelayConfig, RelayWaker};
 pub use topology::ServiceTopology;

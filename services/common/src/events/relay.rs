@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::broker::{Backoff, BrokerConfig};
+use super::broker::{Backoff, BrokerConfig, ConnectError};
 use super::publisher::{Outcome, OutgoingMessage, Publisher};
 use crate::server::Shutdown;
 
@@ -151,12 +151,12 @@ impl<S: OutboxStore> Relay<S> {
         tracing::info!(service = self.service, "relay stopped");
     }
 
-    async fn open(&self) -> Result<Publisher, lapin::Error> {
+    async fn open(&self) -> Result<Publisher, ConnectError> {
         let connection = self
             .broker
             .connect(&format!("{}-relay", self.service))
             .await?;
-        Publisher::open(&connection).await
+        Ok(Publisher::open(&connection).await?)
     }
 
     /// Claims, publishes and completes one batch.
@@ -173,7 +173,7 @@ impl<S: OutboxStore> Relay<S> {
                 .map_err(CycleError::Store)?;
             return Ok(CycleResult::Drained);
         }
-        let exchange = self.broker.exchange.as_str();
+        let exchange = self.broker.topology.exchange.as_str();
         // Events are routed by their type.
         let routed: Vec<(&str, &OutgoingMessage)> = messages
             .iter()

@@ -1,23 +1,18 @@
-//! The RabbitMQ topology of one service, derived from the catalog.
-//!
-//! - topic exchange `mercato.events` (all events, routing key = event type);
-//! - direct exchange `mercato.dlx` for dead letters;
-//! - per consuming service, the work queue `mercato.<service>` bound to exactly the event types
-//!   it consumes, with a delivery limit and dead-lettering to `mercato.<service>.dlq`;
-//! - retry queues `mercato.<service>.retry.<n>` holding a failed event for a growing delay
-//!   (message TTL), after which the broker dead-letters it straight back to the work queue
-//!   through the default exchange, so other services never see a retry.
+//! A service's RabbitMQ topology on the broker: declared at start-up locally, verified in a
+//! cluster (where the operator declares it). What the topology is comes from
+//! `mercato-topology` ([`Declaration`]), the crate the operator derives it from too.
 
 use std::time::Duration;
 
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
-use lapin::{Channel, Connection, ExchangeKind};
+use lapin::{Channel, Connection};
+use mercato_topology::{ArgValue, Declaration, ExchangeKind, QueueDecl, QueueRole};
 
-use super::broker::{BrokerConfig, QueueType, TopologyMode};
+use super::broker::{BrokerConfig, TopologyMode};
 use super::catalog::consumed_by;
 
-/// The names and settings of one service's queues.
+/// The names and settings of one service's exchanges and queues.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceTopology {
     /// The events exchange.
@@ -32,8 +27,7 @@ pub struct ServiceTopology {
     pub retry_queues: Vec<(String, Duration)>,
     /// Routing keys bound to the work queue.
     pub bindings: Vec<String>,
-    queue_type: QueueType,
-    delivery_limit: u32,
+    declaration: Declaration,
 }
 
 /// Why the topology could not be declared or verified.
@@ -49,10 +43,21 @@ pub enum TopologyError {
         /// The broker's answer.
         source: lapin::Error,
     },
+    /// A queue exists with other arguments than the service's settings give it.
+    #[error(
+        "queue {name} exists with other arguments than this service expects ({detail}): the EVENTS_* settings and the broker disagree"
+    )]
+    Mismatch {
+        /// The queue.
+        name: String,
+        /// The broker's answer, naming the argument.
+        detail: String,
+    },
 }
 
 impl ServiceTopology {
-    /// The topology of `service` under the names of `config`, bound to the catalog's event types.
+    /// The topology of `service` under the settings of `config`, bound to the catalog's event
+    /// types.
     pub fn new(config: &BrokerConfig, service: &str) -> Self {
         Self::with_bindings(
             config,
@@ -66,22 +71,26 @@ impl ServiceTopology {
 
     /// The topology of `service` with explicit bindings (tests, tools).
     pub fn with_bindings(config: &BrokerConfig, service: &str, bindings: Vec<String>) -> Self {
-        let queue = format!("{}.{service}", config.queue_prefix);
-        let retry_queues = config
-            .retry_delays()
-            .into_iter()
-            .enumerate()
-            .map(|(i, delay)| (format!("{queue}.retry.{}", i + 1), delay))
+        let settings = &config.topology;
+        let keys: Vec<&str> = bindings.iter().map(String::as_str).collect();
+        let declaration = Declaration::of(settings, service, &keys);
+        let retry_queues = declaration
+            .retry_queues()
+            .filter_map(|q| match q.role {
+                QueueRole::Retry { delay_ms, .. } => {
+                    Some((q.name.clone(), Duration::from_millis(delay_ms)))
+                }
+                _ => None,
+            })
             .collect();
         Self {
-            exchange: config.exchange.clone(),
-            dead_letter_exchange: config.dead_letter_exchange.clone(),
-            dead_letter_queue: format!("{queue}.dlq"),
-            queue,
+            exchange: settings.exchange.clone(),
+            dead_letter_exchange: settings.dead_letter_exchange.clone(),
+            queue: settings.work_queue(service),
+            dead_letter_queue: settings.dead_letter_queue(service),
             retry_queues,
             bindings,
-            queue_type: config.queue_type,
-            delivery_limit: config.delivery_limit,
+            declaration,
         }
     }
 
@@ -94,7 +103,8 @@ impl ServiceTopology {
     ///
     /// # Errors
     ///
-    /// In verify mode, a missing exchange or queue; in either mode, a broker failure.
+    /// In verify mode, a missing exchange or queue, or a queue with other arguments; in either
+    /// mode, a broker failure.
     pub async fn ensure(
         &self,
         connection: &Connection,
@@ -115,71 +125,67 @@ impl ServiceTopology {
     pub async fn declare(&self, connection: &Connection) -> Result<(), TopologyError> {
         let channel = open(connection, &self.queue).await?;
         self.declare_exchanges(&channel, false).await?;
-        if !self.consumes() {
-            return Ok(());
+        for queue in &self.declaration.queues {
+            declare_queue(&channel, queue, false).await?;
         }
-        for (name, args) in self.queues() {
+        for binding in &self.declaration.bindings {
             channel
-                .queue_declare(
-                    name.as_str().into(),
-                    QueueDeclareOptions {
-                        durable: true,
-                        ..Default::default()
-                    },
-                    args,
-                )
-                .await
-                .map_err(|source| TopologyError::Broker {
-                    action: "declare queue",
-                    name: name.clone(),
-                    source,
-                })?;
-        }
-        for key in &self.bindings {
-            bind(&channel, &self.queue, &self.exchange, key).await?;
-        }
-        bind(
-            &channel,
-            &self.dead_letter_queue,
-            &self.dead_letter_exchange,
-            &self.queue,
-        )
-        .await?;
-        close(channel).await;
-        Ok(())
-    }
-
-    /// Checks that every exchange and queue exists, without creating anything.
-    ///
-    /// # Errors
-    ///
-    /// [`TopologyError::Broker`] naming the first missing exchange or queue.
-    pub async fn verify(&self, connection: &Connection) -> Result<(), TopologyError> {
-        // A failed passive declare closes its channel, so every check gets its own.
-        let channel = open(connection, &self.queue).await?;
-        self.declare_exchanges(&channel, true).await?;
-        close(channel).await;
-        if !self.consumes() {
-            return Ok(());
-        }
-        for (name, _) in self.queues() {
-            let channel = open(connection, &name).await?;
-            channel
-                .queue_declare(
-                    name.as_str().into(),
-                    QueueDeclareOptions {
-                        passive: true,
-                        ..Default::default()
-                    },
+                .queue_bind(
+                    binding.destination.as_str().into(),
+                    binding.source.as_str().into(),
+                    ShortString::from(binding.routing_key.as_str()),
+                    QueueBindOptions::default(),
                     FieldTable::default(),
                 )
                 .await
                 .map_err(|source| TopologyError::Broker {
-                    action: "find queue",
-                    name: name.clone(),
+                    action: "bind",
+                    name: format!(
+                        "{} to {} with {}",
+                        binding.destination, binding.source, binding.routing_key
+                    ),
                     source,
                 })?;
+        }
+        close(channel).await;
+        Ok(())
+    }
+
+    /// Checks, without creating anything, that every exchange and queue exists and that each
+    /// queue has the arguments this service's settings give it.
+    ///
+    /// The arguments are compared by declaring the existing queue again with them: RabbitMQ
+    /// changes nothing when they are equal and refuses with `PRECONDITION_FAILED` naming the
+    /// argument when they are not. A broker that refuses the service that permission
+    /// (`ACCESS_REFUSED`) leaves the arguments unchecked, with a warning.
+    ///
+    /// # Errors
+    ///
+    /// [`TopologyError::Broker`] naming the first missing exchange or queue, or
+    /// [`TopologyError::Mismatch`] naming the first queue with other arguments.
+    pub async fn verify(&self, connection: &Connection) -> Result<(), TopologyError> {
+        // A failed declare closes its channel, so every check gets its own.
+        let channel = open(connection, &self.queue).await?;
+        self.declare_exchanges(&channel, true).await?;
+        close(channel).await;
+        for queue in &self.declaration.queues {
+            let channel = open(connection, &queue.name).await?;
+            declare_queue(&channel, queue, true).await?;
             close(channel).await;
+            let channel = open(connection, &queue.name).await?;
+            match declare_queue(&channel, queue, false).await {
+                Ok(()) => close(channel).await,
+                Err(TopologyError::Broker { source, .. }) if refused(&source, 406) => {
+                    return Err(TopologyError::Mismatch {
+                        name: queue.name.clone(),
+                        detail: source.to_string(),
+                    });
+                }
+                Err(TopologyError::Broker { source, .. }) if refused(&source, 403) => {
+                    tracing::warn!(queue = %queue.name, "not allowed to compare the queue's arguments; it exists");
+                }
+                Err(other) => return Err(other),
+            }
         }
         Ok(())
     }
@@ -194,10 +200,11 @@ impl ServiceTopology {
             passive,
             ..Default::default()
         };
-        for (name, kind) in [
-            (&self.exchange, ExchangeKind::Topic),
-            (&self.dead_letter_exchange, ExchangeKind::Direct),
-        ] {
+        for (name, kind) in &self.declaration.exchanges {
+            let kind = match kind {
+                ExchangeKind::Topic => lapin::ExchangeKind::Topic,
+                ExchangeKind::Direct => lapin::ExchangeKind::Direct,
+            };
             channel
                 .exchange_declare(name.as_str().into(), kind, options, FieldTable::default())
                 .await
@@ -214,52 +221,6 @@ impl ServiceTopology {
         Ok(())
     }
 
-    /// Every queue with its declaration arguments.
-    fn queues(&self) -> Vec<(String, FieldTable)> {
-        let mut work = FieldTable::default();
-        self.add_queue_type(&mut work);
-        if self.queue_type == QueueType::Quorum {
-            work.insert(
-                "x-delivery-limit".into(),
-                AMQPValue::LongInt(i32::try_from(self.delivery_limit).unwrap_or(i32::MAX)),
-            );
-        }
-        work.insert(
-            "x-dead-letter-exchange".into(),
-            long_string(&self.dead_letter_exchange),
-        );
-        work.insert("x-dead-letter-routing-key".into(), long_string(&self.queue));
-
-        let mut dead = FieldTable::default();
-        self.add_queue_type(&mut dead);
-
-        let mut queues = vec![
-            (self.queue.clone(), work),
-            (self.dead_letter_queue.clone(), dead),
-        ];
-        for (name, delay) in &self.retry_queues {
-            // Classic and durable: a delay queue needs no replication of its own, and an expired
-            // message goes back to the work queue by its name through the default exchange.
-            let mut retry = FieldTable::default();
-            retry.insert(
-                "x-message-ttl".into(),
-                AMQPValue::LongLongInt(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX)),
-            );
-            retry.insert("x-dead-letter-exchange".into(), long_string(""));
-            retry.insert("x-dead-letter-routing-key".into(), long_string(&self.queue));
-            queues.push((name.clone(), retry));
-        }
-        queues
-    }
-
-    fn add_queue_type(&self, args: &mut FieldTable) {
-        let kind = match self.queue_type {
-            QueueType::Quorum => "quorum",
-            QueueType::Classic => "classic",
-        };
-        args.insert("x-queue-type".into(), long_string(kind));
-    }
-
     /// The retry queue for the `attempt`-th failure (1-based); the last one repeats.
     pub fn retry_queue_for(&self, attempt: u32) -> Option<&str> {
         let index = usize::try_from(attempt.saturating_sub(1)).unwrap_or(usize::MAX);
@@ -271,12 +232,65 @@ impl ServiceTopology {
 
     /// Every queue name, work queue first (for tools and test clean-up).
     pub fn queue_names(&self) -> Vec<String> {
-        self.queues().into_iter().map(|(name, _)| name).collect()
+        if self.declaration.queues.is_empty() {
+            // A publisher has none; tools still name where a consumer's would be.
+            let mut names = vec![self.queue.clone(), self.dead_letter_queue.clone()];
+            names.extend(self.retry_queues.iter().map(|(name, _)| name.clone()));
+            return names;
+        }
+        self.declaration
+            .queues
+            .iter()
+            .map(|q| q.name.clone())
+            .collect()
     }
 }
 
-fn long_string(value: &str) -> AMQPValue {
-    AMQPValue::LongString(LongString::from(value))
+/// Whether the broker closed the channel with reply code `code`.
+fn refused(error: &lapin::Error, code: u16) -> bool {
+    match error.kind() {
+        lapin::ErrorKind::ProtocolError(amqp) => amqp.get_id() == code,
+        _ => false,
+    }
+}
+
+async fn declare_queue(
+    channel: &Channel,
+    queue: &QueueDecl,
+    passive: bool,
+) -> Result<(), TopologyError> {
+    let mut arguments = FieldTable::default();
+    if !passive {
+        for (key, value) in &queue.arguments {
+            let value = match value {
+                ArgValue::Text(text) => AMQPValue::LongString(LongString::from(text.as_str())),
+                ArgValue::Int32(n) => AMQPValue::LongInt(*n),
+                ArgValue::Int64(n) => AMQPValue::LongLongInt(*n),
+            };
+            arguments.insert((*key).into(), value);
+        }
+    }
+    channel
+        .queue_declare(
+            queue.name.as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                passive,
+                ..Default::default()
+            },
+            arguments,
+        )
+        .await
+        .map(|_| ())
+        .map_err(|source| TopologyError::Broker {
+            action: if passive {
+                "find queue"
+            } else {
+                "declare queue"
+            },
+            name: queue.name.clone(),
+            source,
+        })
 }
 
 async fn open(connection: &Connection, name: &str) -> Result<Channel, TopologyError> {
@@ -286,28 +300,6 @@ async fn open(connection: &Connection, name: &str) -> Result<Channel, TopologyEr
         .map_err(|source| TopologyError::Broker {
             action: "open a channel for",
             name: name.to_owned(),
-            source,
-        })
-}
-
-async fn bind(
-    channel: &Channel,
-    queue: &str,
-    exchange: &str,
-    key: &str,
-) -> Result<(), TopologyError> {
-    channel
-        .queue_bind(
-            queue.into(),
-            exchange.into(),
-            ShortString::from(key),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .map_err(|source| TopologyError::Broker {
-            action: "bind",
-            name: format!("{queue} to {exchange} with {key}"),
             source,
         })
 }

@@ -244,7 +244,10 @@ impl TestBroker {
                     .await;
             }
         }
-        for exchange in [&self.config.exchange, &self.config.dead_letter_exchange] {
+        for exchange in [
+            &self.config.topology.exchange,
+            &self.config.topology.dead_letter_exchange,
+        ] {
             let _ = channel
                 .exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default())
                 .await;

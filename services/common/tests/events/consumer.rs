@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::Utc;
 use mercato_common::events::catalog::UserEmailVerified;
 use mercato_common::events::publisher::{OutgoingMessage, Publisher};
-use mercato_common::events::{Consumer, Envelope, TopologyMode};
+use mercato_common::events::{Consumer, Envelope, ServiceTopology, TopologyMode};
 use mercato_common::testing::{DeadLetter, eventually};
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ async fn publish(harness: &Harness, envelope: &Envelope) {
     let publisher = Publisher::open(harness.broker.connection()).await.unwrap();
     let message = OutgoingMessage::new(envelope.id, EVENT, None, envelope.to_bytes());
     publisher
-        .publish_one(&harness.broker.config.exchange, EVENT, &message)
+        .publish_one(&harness.broker.config.topology.exchange, EVENT, &message)
         .await
         .unwrap();
 }
@@ -140,7 +140,7 @@ async fn a_malformed_message_goes_to_the_dead_letter_queue_and_the_consumer_keep
     let publisher = Publisher::open(harness.broker.connection()).await.unwrap();
     let garbage = OutgoingMessage::new(Uuid::now_v7(), EVENT, None, b"{not json".to_vec());
     publisher
-        .publish_one(&harness.broker.config.exchange, EVENT, &garbage)
+        .publish_one(&harness.broker.config.topology.exchange, EVENT, &garbage)
         .await
         .unwrap();
 
@@ -158,7 +158,7 @@ async fn a_malformed_message_goes_to_the_dead_letter_queue_and_the_consumer_keep
 async fn verify_mode_refuses_to_start_when_the_queue_is_missing_and_accepts_a_declared_one() {
     let harness = Harness::new().await;
     let mut config = harness.broker.config.clone();
-    config.topology = TopologyMode::Verify;
+    config.mode = TopologyMode::Verify;
 
     let missing = Consumer::with_topology(
         SERVICE,
@@ -168,7 +168,7 @@ async fn verify_mode_refuses_to_start_when_the_queue_is_missing_and_accepts_a_de
     );
     let error = missing.prepare().await.unwrap_err().to_string();
     assert!(
-        error.contains(&harness.broker.config.exchange)
+        error.contains(&harness.broker.config.topology.exchange)
             || error.contains(&harness.topology().queue),
         "{error}"
     );
@@ -178,9 +178,51 @@ async fn verify_mode_refuses_to_start_when_the_queue_is_missing_and_accepts_a_de
         .declare(harness.broker.connection())
         .await
         .unwrap();
-    let present =
-        Consumer::with_topology(SERVICE, config, harness.topology(), harness.handler.clone());
+    let present = Consumer::with_topology(
+        SERVICE,
+        config.clone(),
+        harness.topology(),
+        harness.handler.clone(),
+    );
     present.prepare().await.unwrap();
+    harness.finish(&[]).await;
+}
+
+#[tokio::test]
+async fn verify_mode_reports_a_queue_declared_with_other_arguments_or_another_vhost() {
+    let harness = Harness::new().await;
+    harness
+        .topology()
+        .declare(harness.broker.connection())
+        .await
+        .unwrap();
+    let mut config = harness.broker.config.clone();
+    config.mode = TopologyMode::Verify;
+    config.topology.delivery_limit = 30;
+    let topology = ServiceTopology::with_bindings(&config, SERVICE, vec![EVENT.to_owned()]);
+
+    let error = Consumer::with_topology(SERVICE, config.clone(), topology, harness.handler.clone())
+        .prepare()
+        .await
+        .unwrap_err();
+    config.topology.delivery_limit = 20;
+    config.vhost = Some("shop".into());
+    let vhost_error =
+        Consumer::with_topology(SERVICE, config, harness.topology(), harness.handler.clone())
+            .prepare()
+            .await
+            .unwrap_err();
+
+    let message = format!("{error:#}");
+    assert!(
+        message.contains(&format!(
+            "queue {} exists with other arguments",
+            harness.topology().queue
+        )) && message.contains("x-delivery-limit"),
+        "{message}"
+    );
+    let message = format!("{vhost_error:#}");
+    assert!(message.contains("EVENTS_VHOST says \"shop\""), "{message}");
     harness.finish(&[]).await;
 }
 
@@ -189,11 +231,11 @@ fn dlq_tool(harness: &Harness, args: &[&str]) -> String {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_mercato-dlq"))
         .args([
             "--exchange",
-            &config.exchange,
+            &config.topology.exchange,
             "--dead-letter-exchange",
-            &config.dead_letter_exchange,
+            &config.topology.dead_letter_exchange,
         ])
-        .args(["--queue-prefix", &config.queue_prefix])
+        .args(["--queue-prefix", &config.topology.queue_prefix])
         .args(args)
         .output()
         .unwrap();

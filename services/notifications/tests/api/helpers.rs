@@ -30,8 +30,8 @@ pub async fn spawn_app(smtp_port: u16, max_attempts: u32) -> TestApp {
 pub async fn spawn_app_with_redis(smtp_port: u16, max_attempts: u32, redis_url: &str) -> TestApp {
     let broker = TestBroker::new().await;
     let mut broker_config = broker.config.clone();
-    broker_config.max_attempts = max_attempts;
-    broker_config.retry_delays_ms = vec![150, 300];
+    broker_config.topology.max_attempts = max_attempts;
+    broker_config.topology.retry_delays_ms = vec![150, 300];
     let config = Config {
         service: ServiceConfig {
             http: CommonConfig::for_tests(),
@@ -40,7 +40,7 @@ pub async fn spawn_app_with_redis(smtp_port: u16, max_attempts: u32, redis_url: 
         broker: broker_config,
         smtp: SmtpConfig::local(smtp_port),
         redis_url: redis_url.into(),
-        redis_prefix: format!("{}:", broker.config.queue_prefix),
+        redis_prefix: format!("{}:", broker.config.topology.queue_prefix),
     };
     let shutdown = Shutdown::new();
     let app = App::start(&config, shutdown.clone()).await.unwrap();
@@ -65,7 +65,11 @@ impl TestApp {
         let message =
             OutgoingMessage::new(envelope.id, EmailRequested::TYPE, None, envelope.to_bytes());
         publisher
-            .publish_one(&self.broker.config.exchange, EmailRequested::TYPE, &message)
+            .publish_one(
+                &self.broker.config.topology.exchange,
+                EmailRequested::TYPE,
+                &message,
+            )
             .await
             .unwrap();
     }

@@ -103,7 +103,11 @@ impl TestApp {
             envelope.to_bytes(),
         );
         publisher
-            .publish_one(&self.broker.config.exchange, &envelope.event_type, &message)
+            .publish_one(
+                &self.broker.config.topology.exchange,
+                &envelope.event_type,
+                &message,
+            )
             .await
             .unwrap();
     }
