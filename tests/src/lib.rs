@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::server::{HttpServer, Shutdown};
-use mercato_common::service::ServiceConfig;
+use mercato_common::service::stores::{MongoConfig, MySqlConfig};
+use mercato_common::service::{Service, ServiceConfig, start};
 use mercato_common::testing::{TestBroker, TestKeys, TestMongo, TestMySql, TestSmtpSink};
 
 /// The browser origin the gateway allows in these tests.
@@ -95,6 +96,19 @@ pub struct Platform {
     pub services: Vec<Component>,
 }
 
+/// Starts the service `S` on its own shutdown signal.
+///
+/// # Panics
+///
+/// If it fails to start.
+async fn start_service<S: Service>(config: &S::Config) -> Component {
+    let shutdown = Shutdown::new();
+    let app = start::<S>(config, shutdown.clone())
+        .await
+        .unwrap_or_else(|err| panic!("{} starts: {err:#}", S::NAME));
+    Component::running(S::NAME, app.local_addr(), shutdown, tokio::spawn(app.run()))
+}
+
 impl Platform {
     /// Starts every service, then the gateway in front of them.
     ///
@@ -110,62 +124,36 @@ impl Platform {
         let service = ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
+            broker: broker.config.clone(),
         };
 
-        let mut services = Vec::new();
-        let auth = mercato_auth::Config {
-            service: service.clone(),
-            broker: broker.config.clone(),
-            database_url: format!("mysql://mercato:mercato@127.0.0.1:3306/{}", mysql.name).into(),
-            public_url: "https://mercato.test".into(),
-            refresh_ttl_days: 30,
-            lockout_after: 5,
-            lockout_minutes: 15,
-            hash_parallelism: Some(2),
-        };
-        let shutdown = Shutdown::new();
-        let app = mercato_auth::App::start(&auth, shutdown.clone())
-            .await
-            .expect("auth starts");
-        services.push(Component::running(
-            mercato_auth::NAME,
-            app.local_addr(),
-            shutdown,
-            tokio::spawn(app.run()),
-        ));
-        let users = mercato_users::Config {
-            service: service.clone(),
-            broker: broker.config.clone(),
-            mongodb_url: "mongodb://127.0.0.1:27017/?directConnection=true".into(),
-            mongodb_database: mongo.db.name().to_owned(),
-        };
-        let shutdown = Shutdown::new();
-        let app = mercato_users::App::start(&users, shutdown.clone())
-            .await
-            .expect("users starts");
-        services.push(Component::running(
-            mercato_users::NAME,
-            app.local_addr(),
-            shutdown,
-            tokio::spawn(app.run()),
-        ));
-        let notifications = mercato_notifications::Config {
-            service,
-            broker: broker.config.clone(),
-            smtp: mercato_notifications::mailer::SmtpConfig::local(mail.port),
-            redis_url: "redis://127.0.0.1:6379".into(),
-            redis_prefix: format!("{}:", broker.config.topology.queue_prefix),
-        };
-        let shutdown = Shutdown::new();
-        let app = mercato_notifications::App::start(&notifications, shutdown.clone())
-            .await
-            .expect("notifications starts");
-        services.push(Component::running(
-            mercato_notifications::NAME,
-            app.local_addr(),
-            shutdown,
-            tokio::spawn(app.run()),
-        ));
+        let services = vec![
+            start_service::<mercato_auth::Auth>(&mercato_auth::Config {
+                service: service.clone(),
+                database: MySqlConfig::at(format!(
+                    "mysql://mercato:mercato@127.0.0.1:3306/{}",
+                    mysql.name
+                )),
+                public_url: "https://mercato.test".into(),
+                refresh_ttl_days: 30,
+                lockout_after: 5,
+                lockout_minutes: 15,
+                hash_parallelism: Some(2),
+            })
+            .await,
+            start_service::<mercato_users::Users>(&mercato_users::Config {
+                service: service.clone(),
+                database: MongoConfig::local(mongo.db.name()),
+            })
+            .await,
+            start_service::<mercato_notifications::Notifications>(&mercato_notifications::Config {
+                service,
+                smtp: mercato_notifications::mailer::SmtpConfig::local(mail.port),
+                redis_url: "redis://127.0.0.1:6379".into(),
+                redis_prefix: format!("{}:", broker.config.topology.queue_prefix),
+            })
+            .await,
+        ];
 
         let upstreams: Vec<String> = services
             .iter()

@@ -18,14 +18,10 @@ pub mod domain;
 pub mod routes;
 pub mod store;
 
-use anyhow::Context;
-use mercato_common::events::mysql::{MySqlOutbox, ensure_schema};
-use mercato_common::events::{BrokerConfig, Relay, RelayConfig, ServiceTopology};
-use mercato_common::server::{BoundServer, Shutdown};
-use mercato_common::service::ServiceConfig;
-use secrecy::{ExposeSecret, SecretString};
-use sqlx::MySqlPool;
-use tokio::task::JoinHandle;
+use axum::Router;
+use mercato_common::events::mysql::MySqlOutbox;
+use mercato_common::service::stores::{MySqlConfig, sql_check};
+use mercato_common::service::{Service, ServiceConfig, Wiring};
 
 use crate::crypto::Passwords;
 use crate::routes::{AppState, Settings};
@@ -33,8 +29,8 @@ use crate::routes::{AppState, Settings};
 /// The service's name: its token audience, queue suffix and metrics label.
 pub const NAME: &str = "auth";
 
-/// The port it listens on locally when `LISTEN_ADDR` is not set.
-pub const DEFAULT_PORT: u16 = 4002;
+/// The schema migrations, applied at start-up.
+pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Runtime configuration; every field is settable by flag or environment variable (`--help`).
 #[derive(Debug, Clone, clap::Parser)]
@@ -43,17 +39,9 @@ pub struct Config {
     /// Settings every service shares.
     #[command(flatten)]
     pub service: ServiceConfig,
-    /// The event bus.
+    /// The service's MySQL database.
     #[command(flatten)]
-    pub broker: BrokerConfig,
-    /// MySQL URL of the service's database (holds a password: never logged).
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "mysql://mercato:mercato@127.0.0.1:3306/mercato_auth",
-        hide_env_values = true
-    )]
-    pub database_url: SecretString,
+    pub database: MySqlConfig,
     /// Base URL of the web app, for the links in emails.
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:4000")]
     pub public_url: String,
@@ -71,106 +59,36 @@ pub struct Config {
     pub hash_parallelism: Option<usize>,
 }
 
-/// The running service: HTTP server and outbox relay.
+/// The auth service.
 #[derive(Debug)]
-pub struct App {
-    server: BoundServer,
-    relay: JoinHandle<()>,
-}
+pub struct Auth;
 
-/// Connects to the database and brings its schema up to date.
-///
-/// # Errors
-///
-/// The database is unreachable or a migration fails.
-pub async fn connect(database_url: &SecretString) -> anyhow::Result<MySqlPool> {
-    let pool = MySqlPool::connect(database_url.expose_secret())
-        .await
-        .context("cannot reach MySQL (DATABASE_URL)")?;
-    sqlx::migrate!("./migrations")
-        .run(&pool)
-        .await
-        .context("migrations failed")?;
-    ensure_schema(&pool)
-        .await
-        .context("cannot create the outbox")?;
-    Ok(pool)
-}
+impl Service for Auth {
+    const NAME: &'static str = NAME;
+    const DEFAULT_PORT: u16 = 4002;
+    type Config = Config;
 
-impl App {
-    /// Connects, migrates, declares the exchanges, binds the server and starts the relay.
-    ///
-    /// # Errors
-    ///
-    /// A dependency unreachable at start-up or bad settings.
-    pub async fn start(config: &Config, shutdown: Shutdown) -> anyhow::Result<Self> {
-        let pool = connect(&config.database_url).await?;
-        let broker = config
-            .broker
-            .connect(NAME)
-            .await
-            .context("cannot reach the broker (AMQP_URL)")?;
-        ServiceTopology::new(&config.broker, NAME)
-            .ensure(&broker, config.broker.mode)
-            .await?;
-        let _ = broker.close(200, "prepared".into()).await;
-        let relay = Relay::new(
-            NAME,
-            MySqlOutbox::new(&pool),
-            config.broker.clone(),
-            RelayConfig::default(),
-        );
+    fn service_config(config: &Config) -> &ServiceConfig {
+        &config.service
+    }
+
+    async fn wire(config: &Config, wiring: &mut Wiring) -> anyhow::Result<Router> {
+        let pool = config.database.connect(NAME, &MIGRATIONS).await?;
+        wiring.add_check("mysql", sql_check(pool.clone()));
+        let relay = wiring.relay(MySqlOutbox::new(&pool));
         let parallel = config
             .hash_parallelism
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));
-        let state = AppState {
-            pool: pool.clone(),
+        Ok(routes::router(AppState {
+            pool,
             passwords: Passwords::new(parallel),
-            relay: relay.waker(),
+            relay,
             settings: Settings {
                 public_url: config.public_url.trim_end_matches('/').to_owned(),
                 refresh_ttl: chrono::Duration::days(config.refresh_ttl_days),
                 lockout_after: config.lockout_after,
                 lockout_for: chrono::Duration::minutes(config.lockout_minutes),
             },
-        };
-        let server = mercato_common::service::server(
-            NAME,
-            DEFAULT_PORT,
-            &config.service,
-            routes::router(state),
-        )?
-        .with_shutdown(shutdown.clone());
-        server.readiness().add_check("mysql", move || {
-            let pool = pool.clone();
-            async move {
-                sqlx::query("SELECT 1")
-                    .execute(&pool)
-                    .await
-                    .map(|_| ())
-                    .map_err(|err| err.to_string())
-            }
-        });
-        let server = server.bind().await?;
-        Ok(Self {
-            server,
-            relay: tokio::spawn(relay.run(shutdown)),
-        })
-    }
-
-    /// The HTTP server's address.
-    pub fn local_addr(&self) -> std::net::SocketAddr {
-        self.server.local_addr()
-    }
-
-    /// Serves until shutdown, then lets the relay finish.
-    ///
-    /// # Errors
-    ///
-    /// The server failed.
-    pub async fn run(self) -> anyhow::Result<()> {
-        let served = self.server.run().await;
-        let _ = self.relay.await;
-        served
+        }))
     }
 }

@@ -1,15 +1,6 @@
-//! The `auth` binary: parses its configuration, starts logging, and runs until SIGTERM.
-
-use clap::Parser;
-use mercato_auth::{App, Config};
-use mercato_common::server::Shutdown;
+//! The `auth` binary: configuration, logging, and serving until SIGTERM.
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = Config::parse();
-    mercato_common::telemetry::init(mercato_auth::NAME, config.service.http.log_format)?;
-    App::start(&config, Shutdown::on_signals()?)
-        .await?
-        .run()
-        .await
+    mercato_common::service::main::<mercato_auth::Auth>().await
 }

@@ -51,6 +51,9 @@ pub struct ApiError {
     fields: Option<FieldErrors>,
     /// The cause of a server error, logged and never sent.
     source: Option<anyhow::Error>,
+    /// Where a server error arose (the `?` that converted a driver error, or the call of
+    /// [`ApiError::internal`]), logged so a 500 says which step failed.
+    at: Option<&'static std::panic::Location<'static>>,
 }
 
 /// The message a 500 carries instead of its cause.
@@ -83,6 +86,7 @@ impl ApiError {
             message: message.into(),
             fields: None,
             source: None,
+            at: None,
         }
     }
 
@@ -134,7 +138,9 @@ impl ApiError {
         )
     }
 
-    /// 500 `internal_error` caused by `source`, which is logged and never sent.
+    /// 500 `internal_error` caused by `source`, which is logged with where it arose and
+    /// never sent.
+    #[track_caller]
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         Self {
             status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -142,6 +148,7 @@ impl ApiError {
             message: Cow::Borrowed(GENERIC_SERVER_ERROR),
             fields: None,
             source: Some(source.into()),
+            at: Some(std::panic::Location::caller()),
         }
     }
 
@@ -160,6 +167,11 @@ impl ApiError {
     /// The stable code this error renders with.
     pub fn code(&self) -> &str {
         &self.code
+    }
+
+    /// Where a server error arose, as logged with it.
+    pub fn arose_at(&self) -> Option<&'static std::panic::Location<'static>> {
+        self.at
     }
 }
 
@@ -183,6 +195,7 @@ impl IntoResponse for ApiError {
                 request_id = request_id.as_deref().unwrap_or("-"),
                 status = self.status.as_u16(),
                 code = %self.code,
+                at = self.at.map(ToString::to_string),
                 error = ?self.source,
                 "request failed"
             );
@@ -270,6 +283,63 @@ fn data_error_field(text: &str) -> (String, String) {
         (path, None) => path.to_owned(),
     };
     (field, message.to_owned())
+}
+
+/// Database errors become 500s with `?`, remembering where (`at` in the log line).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+impl From<sqlx::Error> for ApiError {
+    #[track_caller]
+    fn from(err: sqlx::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+/// MongoDB errors become 500s with `?`, remembering where (`at` in the log line).
+#[cfg(feature = "mongodb")]
+impl From<mongodb::error::Error> for ApiError {
+    #[track_caller]
+    fn from(err: mongodb::error::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+/// Turns a unique-index violation into the 409 it means for the client.
+pub trait OrConflict<T> {
+    /// A violation of a unique index becomes the error `conflict` makes from the index's name
+    /// (or the database's message naming it); any other error is a 500 at the caller.
+    ///
+    /// # Errors
+    ///
+    /// The conflict, or the server error.
+    fn or_conflict(self, conflict: impl FnOnce(&str) -> ApiError) -> Result<T, ApiError>;
+}
+
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+impl<T> OrConflict<T> for Result<T, sqlx::Error> {
+    #[track_caller]
+    fn or_conflict(self, conflict: impl FnOnce(&str) -> ApiError) -> Result<T, ApiError> {
+        match self {
+            Ok(value) => Ok(value),
+            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+                Err(conflict(err.constraint().unwrap_or(err.message())))
+            }
+            Err(err) => Err(ApiError::internal(err)),
+        }
+    }
+}
+
+#[cfg(feature = "mongodb")]
+impl<T> OrConflict<T> for Result<T, mongodb::error::Error> {
+    #[track_caller]
+    fn or_conflict(self, conflict: impl FnOnce(&str) -> ApiError) -> Result<T, ApiError> {
+        match self {
+            Ok(value) => Ok(value),
+            Err(err) if crate::events::mongo::is_duplicate_key(&err) => {
+                Err(conflict(&err.to_string()))
+            }
+            Err(err) => Err(ApiError::internal(err)),
+        }
+    }
 }
 
 /// A JSON body extractor and responder whose rejections use the common error shape.

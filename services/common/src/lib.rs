@@ -24,6 +24,7 @@ pub mod error;
 #[cfg(feature = "events")]
 pub mod events;
 pub mod server;
+#[cfg(feature = "events")]
 pub mod service;
 pub mod telemetry;
 pub mod token;

@@ -18,11 +18,10 @@ pub mod routes;
 pub mod store;
 
 use anyhow::Context;
+use axum::Router;
 use mercato_common::events::mongo::MongoOutbox;
-use mercato_common::events::{BrokerConfig, Consumer, Relay, RelayConfig};
-use mercato_common::server::{BoundServer, Shutdown};
-use mercato_common::service::ServiceConfig;
-use tokio::task::JoinHandle;
+use mercato_common::service::stores::{MongoConfig, mongo_check};
+use mercato_common::service::{Service, ServiceConfig, Wiring};
 
 use crate::events::UsersHandler;
 use crate::routes::AppState;
@@ -31,9 +30,6 @@ use crate::store::Store;
 /// The service's name: its token audience, queue suffix and metrics label.
 pub const NAME: &str = "users";
 
-/// The port it listens on locally when `LISTEN_ADDR` is not set.
-pub const DEFAULT_PORT: u16 = 4003;
-
 /// Runtime configuration; every field is settable by flag or environment variable (`--help`).
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = NAME, version)]
@@ -41,116 +37,37 @@ pub struct Config {
     /// Settings every service shares.
     #[command(flatten)]
     pub service: ServiceConfig,
-    /// The event bus.
+    /// The service's MongoDB database.
     #[command(flatten)]
-    pub broker: BrokerConfig,
-    /// MongoDB URL.
-    #[arg(
-        long,
-        env = "MONGODB_URL",
-        default_value = "mongodb://127.0.0.1:27017/?directConnection=true",
-        hide_env_values = true
-    )]
-    pub mongodb_url: String,
-    /// The service's database.
-    #[arg(long, env = "MONGODB_DATABASE", default_value = "mercato_users")]
-    pub mongodb_database: String,
+    pub database: MongoConfig,
 }
 
-/// The running service: HTTP server, consumer and outbox relay.
+/// The users service.
 #[derive(Debug)]
-pub struct App {
-    server: BoundServer,
-    tasks: Vec<JoinHandle<()>>,
-}
+pub struct Users;
 
-/// Connects to the configured database.
-///
-/// # Errors
-///
-/// An invalid URL.
-pub async fn connect(config: &Config) -> anyhow::Result<Store> {
-    let client = mongodb::Client::with_uri_str(&config.mongodb_url)
-        .await
-        .context("MONGODB_URL is invalid")?;
-    let db = client.database(&config.mongodb_database);
-    Ok(Store::new(client, db))
-}
+impl Service for Users {
+    const NAME: &'static str = NAME;
+    const DEFAULT_PORT: u16 = 4003;
+    type Config = Config;
 
-impl App {
-    /// Connects, creates indexes, prepares the queue, binds the server, and starts the
-    /// consumer and the relay.
-    ///
-    /// # Errors
-    ///
-    /// A dependency unreachable at start-up or bad settings.
-    pub async fn start(config: &Config, shutdown: Shutdown) -> anyhow::Result<Self> {
-        let store = connect(config).await?;
+    fn service_config(config: &Config) -> &ServiceConfig {
+        &config.service
+    }
+
+    async fn wire(config: &Config, wiring: &mut Wiring) -> anyhow::Result<Router> {
+        let (client, db) = config.database.connect(NAME).await?;
+        let store = Store::new(client, db);
         store
             .ensure_indexes()
             .await
-            .context("cannot reach MongoDB to create indexes")?;
-        let consumer = Consumer::new(
-            NAME,
-            config.broker.clone(),
-            UsersHandler::new(store.clone()),
-        );
-        consumer
-            .prepare()
-            .await
-            .context("cannot set up the users queue")?;
-        let relay = Relay::new(
-            NAME,
-            MongoOutbox::new(&store.db, std::time::Duration::from_secs(30)),
-            config.broker.clone(),
-            RelayConfig::default(),
-        );
-        let state = AppState {
-            store: store.clone(),
-            relay: relay.waker(),
-        };
-        let server = mercato_common::service::server(
-            NAME,
-            DEFAULT_PORT,
-            &config.service,
-            routes::router(state),
-        )?
-        .with_shutdown(shutdown.clone());
-        server
-            .readiness()
-            .add_check("rabbitmq", consumer.status().readiness_check());
-        server.readiness().add_check("mongodb", move || {
-            let db = store.db.clone();
-            async move {
-                db.run_command(mongodb::bson::doc! {"ping": 1})
-                    .await
-                    .map(|_| ())
-                    .map_err(|err| err.to_string())
-            }
-        });
-        let server = server.bind().await?;
-        let tasks = vec![
-            tokio::spawn(consumer.run(shutdown.clone())),
-            tokio::spawn(relay.run(shutdown)),
-        ];
-        Ok(Self { server, tasks })
-    }
-
-    /// The HTTP server's address.
-    pub fn local_addr(&self) -> std::net::SocketAddr {
-        self.server.local_addr()
-    }
-
-    /// Serves until shutdown, then lets the consumer and relay finish.
-    ///
-    /// # Errors
-    ///
-    /// The server failed.
-    pub async fn run(self) -> anyhow::Result<()> {
-        let served = self.server.run().await;
-        for task in self.tasks {
-            let _ = task.await;
-        }
-        served
+            .context("cannot create the users indexes")?;
+        wiring.add_check("mongodb", mongo_check(store.db.clone()));
+        wiring.consume(UsersHandler::new(store.clone()));
+        let relay = wiring.relay(MongoOutbox::new(
+            &store.db,
+            std::time::Duration::from_secs(30),
+        ));
+        Ok(routes::router(AppState { store, relay }))
     }
 }

@@ -116,7 +116,7 @@ impl Store {
         self.db.collection("stats")
     }
 
-    /// Creates the indexes (idempotent), including the outbox's.
+    /// Creates the service's own indexes (idempotent).
     ///
     /// # Errors
     ///
@@ -145,7 +145,7 @@ impl Store {
                     .build(),
             )
             .await?;
-        mercato_common::events::mongo::ensure_indexes(&self.db).await
+        Ok(())
     }
 
     /// The counters of an account (empty when no event counted anything yet).

@@ -6,20 +6,16 @@ use std::io::Write;
 
 use clap::Parser;
 use mercato_auth::crypto::Passwords;
-use secrecy::SecretString;
+use mercato_auth::{MIGRATIONS, NAME};
+use mercato_common::service::stores::MySqlConfig;
 
 /// Seed demo accounts.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// MySQL URL of the auth database.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "mysql://mercato:mercato@127.0.0.1:3306/mercato_auth",
-        hide_env_values = true
-    )]
-    database_url: SecretString,
+    /// The auth database, as the service reads it.
+    #[command(flatten)]
+    database: MySqlConfig,
 }
 
 const DEMO: [(&str, &str); 4] = [
@@ -41,7 +37,7 @@ fn demo_id(username: &str) -> String {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let pool = mercato_auth::connect(&args.database_url).await?;
+    let pool = args.database.connect(NAME, &MIGRATIONS).await?;
     let passwords = Passwords::new(1);
     let mut created = 0;
     for (username, country) in DEMO {

@@ -3,13 +3,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use mercato_common::error::{ApiError, FieldErrors, Json};
+use mercato_common::error::{ApiError, FieldErrors, Json, OrConflict};
 use mercato_common::events::catalog::{UserEmailVerified, UserRegistered};
+use mercato_common::events::emails::VerifyEmail;
+use mercato_common::events::mysql::publish;
 use mercato_common::token::CurrentUser;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AppState, db, issue_session, publish, request_email, use_link};
+use super::{AppState, issue_session, request_email, use_link};
+use crate::NAME;
 use crate::crypto::random_token;
 use crate::domain;
 use crate::store::{self, LinkPurpose, UserRow, UserView};
@@ -28,7 +31,7 @@ pub struct SignupRequest {
     device_id: Option<String>,
 }
 
-const VERIFY_TTL_HOURS: i64 = 24;
+const VERIFY_TTL_HOURS: u32 = 24;
 
 /// Writes a fresh verification link (voiding older ones) and the email that carries it.
 async fn send_verification(
@@ -42,12 +45,17 @@ async fn send_verification(
         &user.id,
         LinkPurpose::VerifyEmail,
         &token,
-        Duration::hours(VERIFY_TTL_HOURS),
+        Duration::hours(i64::from(VERIFY_TTL_HOURS)),
     )
-    .await
-    .map_err(db)?;
-    let link = format!("{}/verify-email?token={token}", state.settings.public_url);
-    request_email(conn, &user.email, "verify_email", json!({"username": user.username, "verify_url": link, "expires_in_hours": VERIFY_TTL_HOURS})).await
+    .await?;
+    let vars = VerifyEmail {
+        username: user.username.clone(),
+        verify_url: state
+            .settings
+            .link(&format!("/verify-email?token={token}"))?,
+        expires_in_hours: VERIFY_TTL_HOURS,
+    };
+    request_email(conn, &user.email, &vars).await
 }
 
 /// Creates an account, signs it in and emails a verification link, all in one transaction.
@@ -102,28 +110,23 @@ pub async fn signup(
         created_at: chrono::DateTime::from_timestamp_micros(Utc::now().timestamp_micros())
             .unwrap_or_default(),
     };
-    let mut tx = state.pool.begin().await.map_err(db)?;
-    if let Err(err) = store::insert_user(&mut tx, &user).await {
-        return Err(match &err {
-            sqlx::Error::Database(e)
-                if e.is_unique_violation() && e.message().contains("users_username") =>
-            {
+    let mut tx = state.pool.begin().await?;
+    store::insert_user(&mut tx, &user)
+        .await
+        .or_conflict(|index| {
+            if index.contains("users_username") {
                 ApiError::conflict("username_taken", "that username is taken")
-            }
-            sqlx::Error::Database(e) if e.is_unique_violation() => {
+            } else {
                 ApiError::conflict("email_taken", "an account with that email exists")
             }
-            _ => db(err),
-        });
-    }
+        })?;
     if let Some(device) = &body.device_id {
-        store::trust_device(&mut tx, &user.id, device)
-            .await
-            .map_err(db)?;
+        store::trust_device(&mut tx, &user.id, device).await?;
     }
     let user_id = uuid::Uuid::parse_str(&user.id).map_err(ApiError::internal)?;
     publish(
         &mut tx,
+        NAME,
         &UserRegistered {
             user_id,
             username: user.username.clone(),
@@ -137,7 +140,7 @@ pub async fn signup(
     .await?;
     send_verification(&state, &mut tx, &user).await?;
     let session = issue_session(&mut tx, &state.settings, &user, None).await?;
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     state.relay.wake();
     tracing::info!(user_id = %user.id, "account created");
     Ok((StatusCode::CREATED, Json(session)))
@@ -148,10 +151,9 @@ pub async fn me(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
 ) -> Result<Json<Value>, ApiError> {
-    let mut conn = state.pool.acquire().await.map_err(db)?;
+    let mut conn = state.pool.acquire().await?;
     let user = store::user_by_id(&mut conn, &caller.user_id.to_string())
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(|| ApiError::not_found("no such account"))?;
     Ok(Json(json!({"user": UserView::from(&user)})))
 }
@@ -168,26 +170,25 @@ pub async fn verify_email(
     State(state): State<AppState>,
     Json(body): Json<VerifyRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     let user_id = use_link(&mut tx, &body.token, LinkPurpose::VerifyEmail).await?;
     sqlx::query("UPDATE users SET email_verified = TRUE WHERE id = ?")
         .bind(&user_id)
         .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
     let user = store::user_by_id(&mut tx, &user_id)
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(|| ApiError::not_found("no such account"))?;
     publish(
         &mut tx,
+        NAME,
         &UserEmailVerified {
             user_id: uuid::Uuid::parse_str(&user_id).map_err(ApiError::internal)?,
             verified_at: Utc::now(),
         },
     )
     .await?;
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     state.relay.wake();
     Ok(Json(json!({"user": UserView::from(&user)})))
 }
@@ -197,10 +198,9 @@ pub async fn resend_verification(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     let user = store::user_by_id(&mut tx, &caller.user_id.to_string())
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(|| ApiError::not_found("no such account"))?;
     if user.email_verified {
         return Err(ApiError::conflict(
@@ -209,7 +209,7 @@ pub async fn resend_verification(
         ));
     }
     send_verification(&state, &mut tx, &user).await?;
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     state.relay.wake();
     Ok(StatusCode::ACCEPTED)
 }

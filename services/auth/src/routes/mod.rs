@@ -13,9 +13,11 @@ use axum::Router;
 use axum::routing::{get, post};
 use chrono::Duration;
 use mercato_common::error::ApiError;
+use mercato_common::events::RelayWaker;
 use mercato_common::events::catalog::EmailRequested;
-use mercato_common::events::{Envelope, RelayWaker, mysql::insert_event};
-use serde_json::{Map, Value};
+use mercato_common::events::emails::{EmailTemplate, Link};
+use mercato_common::events::mysql::publish;
+use serde_json::Value;
 use sqlx::{MySqlConnection, MySqlPool};
 
 use crate::NAME;
@@ -33,6 +35,23 @@ pub struct Settings {
     pub lockout_after: i32,
     /// How long a lock lasts.
     pub lockout_for: Duration,
+}
+
+impl Settings {
+    /// A link to `path_and_query` of the web app, for an email.
+    fn link(&self, path_and_query: &str) -> Result<Link, ApiError> {
+        Link::new(format!("{}{path_and_query}", self.public_url)).map_err(ApiError::internal)
+    }
+}
+
+/// Writes an `email.requested.v1` for the email `T` to `to` to the outbox, in the caller's
+/// transaction.
+async fn request_email<T: EmailTemplate>(
+    conn: &mut MySqlConnection,
+    to: &str,
+    vars: &T,
+) -> Result<(), ApiError> {
+    Ok(publish(conn, NAME, &EmailRequested::new(to, vars)).await?)
 }
 
 /// What the handlers share.
@@ -68,11 +87,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A database failure, logged and answered as a generic 500.
-fn db(err: sqlx::Error) -> ApiError {
-    ApiError::internal(err)
-}
-
 /// A session answer for `user`: a new refresh token in a new or continued family.
 async fn issue_session(
     conn: &mut MySqlConnection,
@@ -82,9 +96,7 @@ async fn issue_session(
 ) -> Result<Value, ApiError> {
     let token = random_token().map_err(ApiError::internal)?;
     let family = family_id.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
-    store::insert_refresh(conn, &user.id, &family, &token, settings.refresh_ttl)
-        .await
-        .map_err(db)?;
+    store::insert_refresh(conn, &user.id, &family, &token, settings.refresh_ttl).await?;
     Ok(serde_json::json!({
         "user": UserView::from(user),
         "refresh_token": token,
@@ -99,8 +111,7 @@ async fn use_link(
     purpose: store::LinkPurpose,
 ) -> Result<String, ApiError> {
     store::use_link_token(conn, token, purpose)
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(|| {
             ApiError::new(
                 axum::http::StatusCode::BAD_REQUEST,
@@ -108,35 +119,4 @@ async fn use_link(
                 "the link is invalid, used or expired; ask for a new one",
             )
         })
-}
-
-/// Writes an `email.requested.v1` for `to` to the outbox, in the caller's transaction.
-async fn request_email(
-    conn: &mut MySqlConnection,
-    to: &str,
-    template: &str,
-    vars: Value,
-) -> Result<(), ApiError> {
-    let vars: Map<String, Value> = vars.as_object().cloned().unwrap_or_default();
-    let request = EmailRequested {
-        to: to.to_owned(),
-        template: template.to_owned(),
-        locale: "en".to_owned(),
-        vars,
-    };
-    let request_id = mercato_common::context::current_request_id();
-    insert_event(conn, &Envelope::new(NAME, request_id.as_deref(), &request))
-        .await
-        .map_err(db)
-}
-
-/// Writes any event to the outbox, in the caller's transaction.
-async fn publish<E: mercato_common::events::Event>(
-    conn: &mut MySqlConnection,
-    event: &E,
-) -> Result<(), ApiError> {
-    let request_id = mercato_common::context::current_request_id();
-    insert_event(conn, &Envelope::new(NAME, request_id.as_deref(), event))
-        .await
-        .map_err(db)
 }

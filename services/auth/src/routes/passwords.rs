@@ -4,16 +4,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Duration;
 use mercato_common::error::{ApiError, FieldErrors, Json};
+use mercato_common::events::emails::{ForgotPassword, PasswordChanged};
 use mercato_common::token::CurrentUser;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::{AppState, db, request_email, use_link};
+use super::{AppState, request_email, use_link};
 use crate::crypto::random_token;
 use crate::domain;
 use crate::store::{self, LinkPurpose, UserRow};
 
-const RESET_TTL_MINUTES: i64 = 60;
+const RESET_TTL_MINUTES: u32 = 60;
 
 /// `POST /v1/auth/password/forgot`.
 #[derive(Debug, Deserialize)]
@@ -31,10 +31,9 @@ pub async fn forgot(
     let Some(email) = domain::normalise_email(&body.email) else {
         return Ok(StatusCode::ACCEPTED);
     };
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     let Some(user) = store::user_by_login(&mut tx, &email)
-        .await
-        .map_err(db)?
+        .await?
         .filter(|u| u.email == email)
     else {
         return Ok(StatusCode::ACCEPTED);
@@ -45,13 +44,18 @@ pub async fn forgot(
         &user.id,
         LinkPurpose::ResetPassword,
         &token,
-        Duration::minutes(RESET_TTL_MINUTES),
+        Duration::minutes(i64::from(RESET_TTL_MINUTES)),
     )
-    .await
-    .map_err(db)?;
-    let link = format!("{}/reset-password?token={token}", state.settings.public_url);
-    request_email(&mut tx, &user.email, "forgot_password", json!({"username": user.username, "reset_url": link, "expires_in_minutes": RESET_TTL_MINUTES})).await?;
-    tx.commit().await.map_err(db)?;
+    .await?;
+    let vars = ForgotPassword {
+        username: user.username.clone(),
+        reset_url: state
+            .settings
+            .link(&format!("/reset-password?token={token}"))?,
+        expires_in_minutes: RESET_TTL_MINUTES,
+    };
+    request_email(&mut tx, &user.email, &vars).await?;
+    tx.commit().await?;
     state.relay.wake();
     Ok(StatusCode::ACCEPTED)
 }
@@ -69,15 +73,14 @@ pub async fn reset(
     State(state): State<AppState>,
     Json(body): Json<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     let user_id = use_link(&mut tx, &body.token, LinkPurpose::ResetPassword).await?;
     let user = store::user_by_id(&mut tx, &user_id)
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(|| ApiError::not_found("no such account"))?;
     set_password(&state, &mut tx, &user, &body.password, "password").await?;
-    store::revoke_all(&mut tx, &user.id).await.map_err(db)?;
-    tx.commit().await.map_err(db)?;
+    store::revoke_all(&mut tx, &user.id).await?;
+    tx.commit().await?;
     state.relay.wake();
     Ok(StatusCode::NO_CONTENT)
 }
@@ -96,10 +99,9 @@ pub async fn change(
     CurrentUser(caller): CurrentUser,
     Json(body): Json<ChangeRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     let user = store::user_by_id(&mut tx, &caller.user_id.to_string())
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(|| ApiError::not_found("no such account"))?;
     if !state
         .passwords
@@ -114,8 +116,8 @@ pub async fn change(
         ));
     }
     set_password(&state, &mut tx, &user, &body.new_password, "new_password").await?;
-    store::revoke_all(&mut tx, &user.id).await.map_err(db)?;
-    tx.commit().await.map_err(db)?;
+    store::revoke_all(&mut tx, &user.id).await?;
+    tx.commit().await?;
     state.relay.wake();
     Ok(StatusCode::NO_CONTENT)
 }
@@ -144,14 +146,10 @@ async fn set_password(
     .bind(hash)
     .bind(&user.id)
     .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    let support = format!("{}/support", state.settings.public_url);
-    request_email(
-        conn,
-        &user.email,
-        "password_changed",
-        json!({"username": user.username, "support_url": support}),
-    )
-    .await
+    .await?;
+    let vars = PasswordChanged {
+        username: user.username.clone(),
+        support_url: state.settings.link("/support")?,
+    };
+    request_email(conn, &user.email, &vars).await
 }

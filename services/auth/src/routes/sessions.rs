@@ -8,7 +8,7 @@ use mercato_common::token::CurrentUser;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{AppState, db, issue_session};
+use super::{AppState, issue_session};
 use crate::store;
 
 /// A body holding a refresh token (the gateway fills it from the cookie).
@@ -32,19 +32,16 @@ pub async fn refresh(
     State(state): State<AppState>,
     Json(body): Json<RefreshRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     let session = store::refresh_by_token(&mut tx, &body.refresh_token)
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(invalid)?;
     if session.revoked_at.is_some() || session.expires_at <= Utc::now() {
         return Err(invalid());
     }
     if session.rotated_at.is_some() {
-        let revoked = store::revoke_family(&mut tx, &session.family_id)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
+        let revoked = store::revoke_family(&mut tx, &session.family_id).await?;
+        tx.commit().await?;
         tracing::warn!(user_id = %session.user_id, revoked, "a rotated refresh token was used again; session family revoked");
         metrics::counter!("auth_refresh_reuse_total").increment(1);
         return Err(ApiError::new(
@@ -53,15 +50,12 @@ pub async fn refresh(
             "this session was used from elsewhere; sign in again",
         ));
     }
-    store::mark_rotated(&mut tx, &body.refresh_token)
-        .await
-        .map_err(db)?;
+    store::mark_rotated(&mut tx, &body.refresh_token).await?;
     let user = store::user_by_id(&mut tx, &session.user_id)
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(invalid)?;
     let answer = issue_session(&mut tx, &state.settings, &user, Some(&session.family_id)).await?;
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     Ok(Json(answer))
 }
 
@@ -87,23 +81,20 @@ pub async fn signout(
             .map_err(|err| ApiError::bad_request(format!("invalid body: {err}")))?
     };
     let user_id = caller.user_id.to_string();
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     match body.refresh_token {
         Some(token) => {
             if let Some(session) = store::refresh_by_token(&mut tx, &token)
-                .await
-                .map_err(db)?
+                .await?
                 .filter(|s| s.user_id == user_id)
             {
-                store::revoke_family(&mut tx, &session.family_id)
-                    .await
-                    .map_err(db)?;
+                store::revoke_family(&mut tx, &session.family_id).await?;
             }
         }
         None => {
-            store::revoke_all(&mut tx, &user_id).await.map_err(db)?;
+            store::revoke_all(&mut tx, &user_id).await?;
         }
     }
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

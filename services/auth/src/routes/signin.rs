@@ -15,12 +15,13 @@ use serde::Deserialize;
 use serde_json::json;
 use sqlx::Row;
 
-use super::{AppState, db, issue_session, request_email};
+use super::{AppState, issue_session, request_email};
 use crate::crypto::{digest, random_code};
 use crate::domain;
 use crate::store;
+use mercato_common::events::emails::SignInCode;
 
-const OTP_TTL_MINUTES: i64 = 10;
+const OTP_TTL_MINUTES: u32 = 10;
 const OTP_ATTEMPTS: i32 = 5;
 
 /// `POST /v1/auth/signin`.
@@ -47,10 +48,8 @@ pub async fn signin(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let mut tx = state.pool.begin().await.map_err(db)?;
-    let user = store::user_by_login(&mut tx, &body.login)
-        .await
-        .map_err(db)?;
+    let mut tx = state.pool.begin().await?;
+    let user = store::user_by_login(&mut tx, &body.login).await?;
     if let Some(until) = user
         .as_ref()
         .and_then(|u| u.locked_until)
@@ -87,25 +86,19 @@ pub async fn signin(
             .bind(&login)
             .bind(&login)
             .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .await?;
         }
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         metrics::counter!("auth_signins_total", "outcome" => "failed").increment(1);
         return Err(bad_credentials());
     };
     sqlx::query("UPDATE users SET failed_signins = 0, locked_until = NULL WHERE id = ?")
         .bind(&user.id)
         .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .await?;
 
     let device = body.device_id.as_deref().unwrap_or_default();
-    if device.is_empty()
-        || !store::is_trusted(&mut tx, &user.id, device)
-            .await
-            .map_err(db)?
-    {
+    if device.is_empty() || !store::is_trusted(&mut tx, &user.id, device).await? {
         let challenge_id = uuid::Uuid::now_v7().to_string();
         let code = random_code().map_err(ApiError::internal)?;
         sqlx::query("INSERT INTO otp_challenges (id, user_id, device_id, code_hash, expires_at) VALUES (?, ?, ?, ?, ?)")
@@ -113,18 +106,16 @@ pub async fn signin(
             .bind(&user.id)
             .bind(device)
             .bind(digest(&format!("{challenge_id}:{code}")))
-            .bind(Utc::now() + Duration::minutes(OTP_TTL_MINUTES))
+            .bind(Utc::now() + Duration::minutes(i64::from(OTP_TTL_MINUTES)))
             .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        request_email(
-            &mut tx,
-            &user.email,
-            "sign_in_code",
-            json!({"username": user.username, "code": code, "expires_in_minutes": OTP_TTL_MINUTES}),
-        )
-        .await?;
-        tx.commit().await.map_err(db)?;
+            .await?;
+        let vars = SignInCode {
+            username: user.username.clone(),
+            code: code.clone(),
+            expires_in_minutes: OTP_TTL_MINUTES,
+        };
+        request_email(&mut tx, &user.email, &vars).await?;
+        tx.commit().await?;
         state.relay.wake();
         metrics::counter!("auth_signins_total", "outcome" => "otp_required").increment(1);
         return Ok((
@@ -134,7 +125,7 @@ pub async fn signin(
             .into_response());
     }
     let session = issue_session(&mut tx, &state.settings, &user, None).await?;
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     metrics::counter!("auth_signins_total", "outcome" => "signed_in").increment(1);
     Ok(Json(session).into_response())
 }
@@ -159,18 +150,17 @@ pub async fn signin_otp(
             "the code is wrong or has expired",
         )
     };
-    let mut tx = state.pool.begin().await.map_err(db)?;
+    let mut tx = state.pool.begin().await?;
     let row = sqlx::query(
         "SELECT user_id, device_id, code_hash, attempts, expires_at, used_at FROM otp_challenges WHERE id = ? FOR UPDATE",
     )
     .bind(&body.challenge_id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(db)?
+    .await?
     .ok_or_else(invalid)?;
-    let attempts: i32 = row.try_get("attempts").map_err(db)?;
-    let expires_at: chrono::DateTime<Utc> = row.try_get("expires_at").map_err(db)?;
-    let used_at: Option<chrono::DateTime<Utc>> = row.try_get("used_at").map_err(db)?;
+    let attempts: i32 = row.try_get("attempts")?;
+    let expires_at: chrono::DateTime<Utc> = row.try_get("expires_at")?;
+    let used_at: Option<chrono::DateTime<Utc>> = row.try_get("used_at")?;
     if used_at.is_some() || expires_at <= Utc::now() {
         return Err(invalid());
     }
@@ -181,33 +171,28 @@ pub async fn signin_otp(
             "too many wrong codes; sign in again for a new one",
         ));
     }
-    let expected: String = row.try_get("code_hash").map_err(db)?;
+    let expected: String = row.try_get("code_hash")?;
     if digest(&format!("{}:{}", body.challenge_id, body.code.trim())) != expected {
         sqlx::query("UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = ?")
             .bind(&body.challenge_id)
             .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
+            .await?;
+        tx.commit().await?;
         return Err(invalid());
     }
     sqlx::query("UPDATE otp_challenges SET used_at = CURRENT_TIMESTAMP(6) WHERE id = ?")
         .bind(&body.challenge_id)
         .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    let user_id: String = row.try_get("user_id").map_err(db)?;
-    let device: String = row.try_get("device_id").map_err(db)?;
+        .await?;
+    let user_id: String = row.try_get("user_id")?;
+    let device: String = row.try_get("device_id")?;
     if !device.is_empty() {
-        store::trust_device(&mut tx, &user_id, &device)
-            .await
-            .map_err(db)?;
+        store::trust_device(&mut tx, &user_id, &device).await?;
     }
     let user = store::user_by_id(&mut tx, &user_id)
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(invalid)?;
     let session = issue_session(&mut tx, &state.settings, &user, None).await?;
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     Ok(Json(session))
 }

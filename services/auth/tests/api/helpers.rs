@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use mercato_auth::{App, Config, NAME};
+use mercato_auth::{Auth, Config, NAME};
 use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::events::Envelope;
 use mercato_common::events::catalog::EmailRequested;
 use mercato_common::server::Shutdown;
-use mercato_common::service::ServiceConfig;
+use mercato_common::service::stores::MySqlConfig;
+use mercato_common::service::{ServiceConfig, start};
 use mercato_common::testing::{TestBroker, TestKeys, TestMySql};
 use mercato_common::token::Caller;
 use serde_json::{Value, json};
@@ -44,9 +45,12 @@ pub async fn spawn_app() -> TestApp {
         service: ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
+            broker: broker.config.clone(),
         },
-        broker: broker.config.clone(),
-        database_url: format!("mysql://mercato:mercato@127.0.0.1:3306/{}", db.name).into(),
+        database: MySqlConfig::at(format!(
+            "mysql://mercato:mercato@127.0.0.1:3306/{}",
+            db.name
+        )),
         public_url: "https://mercato.test".into(),
         refresh_ttl_days: 30,
         lockout_after: 3,
@@ -54,7 +58,7 @@ pub async fn spawn_app() -> TestApp {
         hash_parallelism: Some(2),
     };
     let shutdown = Shutdown::new();
-    let app = App::start(&config, shutdown.clone()).await.unwrap();
+    let app = start::<Auth>(&config, shutdown.clone()).await.unwrap();
     let base = format!("http://{}", app.local_addr());
     let handle = tokio::spawn(app.run());
     TestApp {

@@ -76,6 +76,13 @@ impl Envelope {
         }
     }
 
+    /// A new envelope for `event` by `producer`, correlated with the request being handled
+    /// (none outside a request).
+    pub fn in_request<E: Event>(producer: &str, event: &E) -> Self {
+        let request_id = crate::context::current_request_id();
+        Self::new(producer, request_id.as_deref(), event)
+    }
+
     /// Reads an envelope from message bytes.
     ///
     /// # Errors

@@ -4,7 +4,7 @@
 //! others publish. This module gives every service "nothing lost, nothing applied twice":
 //!
 //! - [`envelope`] and [`catalog`]: the wire format and every v1 event, with who publishes and
-//!   who consumes it;
+//!   who consumes it; [`emails`]: the typed variables of every email a service may request;
 //! - [`topology`]: the exchanges and queues derived from the catalog, declared or verified;
 //! - an outbox per store ([`postgres`], [`mysql`], [`mongo`]): events are written in the same
 //!   transaction as the state change, and [`relay`] publishes them with publisher confirms;
@@ -16,6 +16,7 @@
 pub mod broker;
 pub mod catalog;
 pub mod consumer;
+pub mod emails;
 pub mod envelope;
 pub mod publisher;
 pub mod relay;

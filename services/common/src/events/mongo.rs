@@ -19,7 +19,7 @@ use mongodb::{ClientSession, Collection, Database, IndexModel};
 use uuid::Uuid;
 
 use super::consumer::record_duplicates;
-use super::envelope::Envelope;
+use super::envelope::{Envelope, Event};
 use super::publisher::OutgoingMessage;
 use super::relay::OutboxStore;
 
@@ -78,6 +78,21 @@ pub async fn insert_event(
         .session(session)
         .await?;
     Ok(())
+}
+
+/// Writes `event`, published by `producer`, to the outbox in `session`'s transaction,
+/// correlated with the request being handled: the one way a service publishes.
+///
+/// # Errors
+///
+/// A database error.
+pub async fn publish<E: Event>(
+    db: &Database,
+    session: &mut ClientSession,
+    producer: &str,
+    event: &E,
+) -> mongodb::error::Result<()> {
+    insert_event(db, session, &Envelope::in_request(producer, event)).await
 }
 
 /// Records that `consumer` applies `envelope`, inside `session`'s transaction. Returns `false`

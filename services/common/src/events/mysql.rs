@@ -11,7 +11,7 @@ use sqlx::{Executor, MySql, MySqlConnection, MySqlPool, QueryBuilder, Row, Trans
 use uuid::Uuid;
 
 use super::consumer::record_duplicates;
-use super::envelope::Envelope;
+use super::envelope::{Envelope, Event};
 use super::publisher::OutgoingMessage;
 use super::relay::OutboxStore;
 
@@ -65,6 +65,20 @@ pub async fn insert_event(conn: &mut MySqlConnection, envelope: &Envelope) -> sq
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Writes `event`, published by `producer`, to the outbox in the caller's transaction,
+/// correlated with the request being handled: the one way a service publishes.
+///
+/// # Errors
+///
+/// A database error.
+pub async fn publish<E: Event>(
+    conn: &mut MySqlConnection,
+    producer: &str,
+    event: &E,
+) -> sqlx::Result<()> {
+    insert_event(conn, &Envelope::in_request(producer, event)).await
 }
 
 /// Records that `consumer` applies `envelope`, in the caller's transaction. Returns `false` when

@@ -15,7 +15,7 @@ use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use super::consumer::record_duplicates;
-use super::envelope::Envelope;
+use super::envelope::{Envelope, Event};
 use super::publisher::OutgoingMessage;
 use super::relay::OutboxStore;
 
@@ -67,6 +67,20 @@ pub async fn insert_event(conn: &mut PgConnection, envelope: &Envelope) -> sqlx:
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Writes `event`, published by `producer`, to the outbox in the caller's transaction,
+/// correlated with the request being handled: the one way a service publishes.
+///
+/// # Errors
+///
+/// A database error.
+pub async fn publish<E: Event>(
+    conn: &mut PgConnection,
+    producer: &str,
+    event: &E,
+) -> sqlx::Result<()> {
+    insert_event(conn, &Envelope::in_request(producer, event)).await
 }
 
 /// Records that `consumer` applies `envelope`, in the caller's transaction. Returns `false` when

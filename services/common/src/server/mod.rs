@@ -28,7 +28,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::CommonConfig;
 
 pub use middleware::{MetricsRoute, REQUEST_ID_HEADER, is_acceptable_request_id, request_id_of};
-pub use probes::{Readiness, is_probe_path};
+pub use probes::{CheckFn, Readiness, is_probe_path};
 pub use shutdown::Shutdown;
 
 /// A component's routes plus everything the platform adds around them, ready to bind.

@@ -6,23 +6,16 @@
 use std::io::Write;
 
 use clap::Parser;
+use mercato_common::service::stores::MongoConfig;
 use mongodb::bson::doc;
 
 /// Seed demo buyers and sellers.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// MongoDB URL.
-    #[arg(
-        long,
-        env = "MONGODB_URL",
-        default_value = "mongodb://127.0.0.1:27017/?directConnection=true",
-        hide_env_values = true
-    )]
-    mongodb_url: String,
-    /// The service's database.
-    #[arg(long, env = "MONGODB_DATABASE", default_value = "mercato_users")]
-    mongodb_database: String,
+    /// The users database, as the service reads it.
+    #[command(flatten)]
+    database: MongoConfig,
 }
 
 const DEMO: [(&str, &str, &str, &str, &[&str]); 4] = [
@@ -68,8 +61,7 @@ fn demo_id(username: &str, kind: &str) -> String {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let client = mongodb::Client::with_uri_str(&args.mongodb_url).await?;
-    let db = client.database(&args.mongodb_database);
+    let (_client, db) = args.database.connect(mercato_users::NAME).await?;
     let now = chrono::Utc::now().to_rfc3339();
     let mut created = 0;
     for (username, full_name, one_liner, country, skills) in DEMO {

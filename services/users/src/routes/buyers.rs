@@ -6,7 +6,7 @@ use mercato_common::token::{CurrentUser, MaybeUser};
 use mongodb::bson::doc;
 use serde::Serialize;
 
-use super::{AppState, db};
+use super::AppState;
 use crate::store::{BuyerDoc, counter};
 
 /// A buyer as the API shows it; private fields only to the buyer themself.
@@ -35,11 +35,10 @@ async fn view(state: &AppState, buyer: BuyerDoc, private: bool) -> Result<BuyerV
         .store
         .sellers()
         .find_one(doc! {"user_id": &buyer.id})
-        .await
-        .map_err(db)?
+        .await?
         .is_some();
     let purchased_gigs = if private {
-        let stats = state.store.stats_of(&buyer.id).await.map_err(db)?;
+        let stats = state.store.stats_of(&buyer.id).await?;
         let purchased = stats.get_document("purchased").cloned().unwrap_or_default();
         let mut gigs: Vec<String> = purchased
             .keys()
@@ -73,8 +72,7 @@ pub async fn me(
         .store
         .buyers()
         .find_one(doc! {"_id": caller.user_id.to_string()})
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(|| ApiError::not_found("no buyer profile yet"))?;
     Ok(Json(view(&state, buyer, true).await?))
 }
@@ -89,8 +87,7 @@ pub async fn by_username(
         .store
         .buyers()
         .find_one(doc! {"username_lower": username.to_lowercase()})
-        .await
-        .map_err(db)?
+        .await?
         .ok_or_else(|| ApiError::not_found("no such buyer"))?;
     let own = caller.is_some_and(|c| c.user_id.to_string() == buyer.id);
     Ok(Json(view(&state, buyer, own).await?))

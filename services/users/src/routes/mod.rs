@@ -5,7 +5,6 @@ mod sellers;
 
 use axum::Router;
 use axum::routing::{get, patch, post};
-use mercato_common::error::ApiError;
 use mercato_common::events::RelayWaker;
 
 use crate::store::Store;
@@ -33,9 +32,4 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/sellers/{id}", get(sellers::by_id))
         .with_state(state)
-}
-
-/// A database failure, logged and answered as a generic 500.
-fn db(err: mongodb::error::Error) -> ApiError {
-    ApiError::internal(err)
 }

@@ -5,16 +5,15 @@ use std::collections::BTreeMap;
 use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::StatusCode;
 use futures_util::TryStreamExt;
-use mercato_common::context::current_request_id;
-use mercato_common::error::{ApiError, Json};
+use mercato_common::error::{ApiError, Json, OrConflict};
 use mercato_common::events::catalog::{SellerCreated, SellerUpdated};
-use mercato_common::events::{Envelope, mongo::insert_event};
+use mercato_common::events::mongo::publish;
 use mercato_common::token::{Caller, CurrentUser, MaybeUser};
 use mongodb::bson::{self, Document, doc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{AppState, db};
+use super::AppState;
 use crate::NAME;
 use crate::domain::profile::{self, Certificate, Checker, Education, Experience, Language};
 use crate::store::{SellerDoc, counter};
@@ -233,7 +232,7 @@ async fn view(
     seller: SellerDoc,
     caller: Option<&Caller>,
 ) -> Result<SellerView, ApiError> {
-    let stats = state.store.stats_of(&seller.user_id).await.map_err(db)?;
+    let stats = state.store.stats_of(&seller.user_id).await?;
     let own = caller.is_some_and(|c| c.user_id.to_string() == seller.user_id);
     let count = counter(&stats, "rating_count");
     let sum = counter(&stats, "rating_sum");
@@ -298,7 +297,6 @@ pub async fn create(
     CurrentUser(caller): CurrentUser,
     request: axum::extract::Request,
 ) -> Result<(StatusCode, Json<SellerView>), ApiError> {
-    let request_id = current_request_id();
     if !caller.email_verified {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -314,8 +312,7 @@ pub async fn create(
         .store
         .sellers()
         .find_one(doc! {"user_id": &user_id})
-        .await
-        .map_err(db)?
+        .await?
         .is_some()
     {
         return Err(ApiError::conflict(
@@ -327,8 +324,7 @@ pub async fn create(
         .store
         .buyers()
         .find_one(doc! {"_id": &user_id})
-        .await
-        .map_err(db)?;
+        .await?;
     let now = chrono::Utc::now().to_rfc3339();
     let seller = SellerDoc {
         id: Uuid::now_v7().to_string(),
@@ -350,37 +346,27 @@ pub async fn create(
         created_at: now.clone(),
         updated_at: now,
     };
-    let event = Envelope::new(
-        NAME,
-        request_id.as_deref(),
-        &SellerCreated {
-            seller_id: parse_id(&seller.id)?,
-            user_id: caller.user_id,
-            username: seller.username.clone(),
-            full_name: seller.full_name.clone(),
-            profile_picture_url: seller.profile_picture_url.clone(),
-            country: seller.country.clone(),
-        },
-    );
-    let mut session = state.store.begin().await.map_err(db)?;
-    let inserted = state
+    let event = SellerCreated {
+        seller_id: parse_id(&seller.id)?,
+        user_id: caller.user_id,
+        username: seller.username.clone(),
+        full_name: seller.full_name.clone(),
+        profile_picture_url: seller.profile_picture_url.clone(),
+        country: seller.country.clone(),
+    };
+    // A session dropped on an early return aborts its transaction.
+    let mut session = state.store.begin().await?;
+    state
         .store
         .sellers()
         .insert_one(&seller)
         .session(&mut session)
-        .await;
-    if let Err(err) = inserted {
-        let _ = session.abort_transaction().await;
-        return Err(if mercato_common::events::mongo::is_duplicate_key(&err) {
-            ApiError::conflict("already_a_seller", "you already have a seller profile")
-        } else {
-            db(err)
-        });
-    }
-    insert_event(&state.store.db, &mut session, &event)
         .await
-        .map_err(db)?;
-    session.commit_transaction().await.map_err(db)?;
+        .or_conflict(|_| {
+            ApiError::conflict("already_a_seller", "you already have a seller profile")
+        })?;
+    publish(&state.store.db, &mut session, NAME, &event).await?;
+    session.commit_transaction().await?;
     state.relay.wake();
     Ok((
         StatusCode::CREATED,
@@ -394,7 +380,6 @@ pub async fn update_mine(
     CurrentUser(caller): CurrentUser,
     request: axum::extract::Request,
 ) -> Result<Json<SellerView>, ApiError> {
-    let request_id = current_request_id();
     let Json(body) =
         <Json<UpdateSellerRequest> as FromRequest<()>>::from_request(request, &()).await?;
     body.check()?;
@@ -405,35 +390,27 @@ pub async fn update_mine(
     set.insert("updated_at", chrono::Utc::now().to_rfc3339());
     let user_id = caller.user_id.to_string();
 
-    let mut session = state.store.begin().await.map_err(db)?;
+    let mut session = state.store.begin().await?;
     let updated = state
         .store
         .sellers()
         .find_one_and_update(doc! {"user_id": &user_id}, doc! {"$set": set})
         .return_document(mongodb::options::ReturnDocument::After)
         .session(&mut session)
-        .await
-        .map_err(db)?;
+        .await?;
     let Some(seller) = updated else {
-        let _ = session.abort_transaction().await;
         return Err(ApiError::not_found("you have no seller profile"));
     };
-    let event = Envelope::new(
-        NAME,
-        request_id.as_deref(),
-        &SellerUpdated {
-            seller_id: parse_id(&seller.id)?,
-            user_id: caller.user_id,
-            username: seller.username.clone(),
-            full_name: seller.full_name.clone(),
-            profile_picture_url: seller.profile_picture_url.clone(),
-            country: seller.country.clone(),
-        },
-    );
-    insert_event(&state.store.db, &mut session, &event)
-        .await
-        .map_err(db)?;
-    session.commit_transaction().await.map_err(db)?;
+    let event = SellerUpdated {
+        seller_id: parse_id(&seller.id)?,
+        user_id: caller.user_id,
+        username: seller.username.clone(),
+        full_name: seller.full_name.clone(),
+        profile_picture_url: seller.profile_picture_url.clone(),
+        country: seller.country.clone(),
+    };
+    publish(&state.store.db, &mut session, NAME, &event).await?;
+    session.commit_transaction().await?;
     state.relay.wake();
     Ok(Json(view(&state, seller, Some(&caller)).await?))
 }
@@ -451,12 +428,7 @@ pub async fn by_id(
     if Uuid::parse_str(&id).is_err() {
         return Err(ApiError::not_found("no such seller"));
     }
-    let seller = state
-        .store
-        .sellers()
-        .find_one(doc! {"_id": &id})
-        .await
-        .map_err(db)?;
+    let seller = state.store.sellers().find_one(doc! {"_id": &id}).await?;
     let seller = seller.ok_or_else(|| ApiError::not_found("no such seller"))?;
     Ok(Json(view(&state, seller, caller.as_ref()).await?))
 }
@@ -471,8 +443,7 @@ pub async fn by_username(
         .store
         .sellers()
         .find_one(doc! {"username_lower": username.to_lowercase()})
-        .await
-        .map_err(db)?;
+        .await?;
     let seller = seller.ok_or_else(|| ApiError::not_found("no such seller"))?;
     Ok(Json(view(&state, seller, caller.as_ref()).await?))
 }
@@ -512,11 +483,9 @@ pub async fn random(
         .sellers()
         .aggregate([doc! {"$sample": {"size": query.limit}}])
         .with_type::<SellerDoc>()
-        .await
-        .map_err(db)?
+        .await?
         .try_collect()
-        .await
-        .map_err(db)?;
+        .await?;
     let mut items = Vec::with_capacity(sellers.len());
     for seller in sellers {
         items.push(view(&state, seller, caller.as_ref()).await?);

@@ -8,12 +8,13 @@ use mercato_common::events::catalog::UserRegistered;
 use mercato_common::events::publisher::{OutgoingMessage, Publisher};
 use mercato_common::events::{Envelope, Event};
 use mercato_common::server::Shutdown;
-use mercato_common::service::ServiceConfig;
+use mercato_common::service::stores::MongoConfig;
+use mercato_common::service::{ServiceConfig, start};
 use mercato_common::testing::{
     ConsumerCounts, TestBroker, TestKeys, TestMongo, caller, eventually, wait_for_settled,
 };
 use mercato_common::token::Caller;
-use mercato_users::{App, Config, NAME};
+use mercato_users::{Config, NAME, Users};
 use serde_json::{Value, json};
 
 pub struct TestApp {
@@ -35,13 +36,12 @@ pub async fn spawn_app() -> TestApp {
         service: ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
+            broker: broker.config.clone(),
         },
-        broker: broker.config.clone(),
-        mongodb_url: "mongodb://127.0.0.1:27017/?directConnection=true".into(),
-        mongodb_database: mongo.db.name().to_owned(),
+        database: MongoConfig::local(mongo.db.name()),
     };
     let shutdown = Shutdown::new();
-    let app = App::start(&config, shutdown.clone()).await.unwrap();
+    let app = start::<Users>(&config, shutdown.clone()).await.unwrap();
     let addr = app.local_addr();
     let base = format!("http://{addr}");
     let handle = tokio::spawn(app.run());

@@ -1,0 +1,246 @@
+//! Start-up shared by every service behind the gateway: a service says what it is and wires
+//! its domain; this module does the rest, the same way for each.
+//!
+//! A service implements [`Service`]: its name, port and configuration (which flattens
+//! [`ServiceConfig`]), and [`Service::wire`], which connects its stores and returns its routes,
+//! registering on the [`Wiring`] the outbox relay, the event consumer, readiness checks and
+//! background tasks it needs. [`start`] then declares (or verifies) the service's broker
+//! topology, prepares its queue, builds the HTTP server that admits only internal tokens
+//! addressed to the service, binds it and starts everything; [`Running::run`] serves until
+//! shutdown and lets the relay, consumer and tasks finish. [`main`] is the whole binary:
+//! configuration, logging, signals, start, run.
+//!
+//! # Layout
+//!
+//! - `mod.rs`: [`Service`], [`Wiring`], [`start`], [`main`].
+//! - [`stores`]: database settings per engine, connection with migrations and the outbox
+//!   schema, and their readiness checks.
+
+pub mod stores;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+
+use anyhow::Context;
+use axum::Router;
+
+use crate::config::{CommonConfig, TokenVerifyConfig};
+use crate::events::{BrokerConfig, Consumer, EventHandler, OutboxStore, Relay, RelayConfig};
+use crate::events::{RelayWaker, ServiceTopology};
+use crate::server::{BoundServer, CheckFn, HttpServer, Shutdown};
+use crate::token::{GatewayAuth, KeySet, TokenVerifier};
+
+/// The settings every service behind the gateway has.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServiceConfig {
+    /// HTTP server settings.
+    #[command(flatten)]
+    pub http: CommonConfig,
+    /// Where the gateway's public keys are.
+    #[command(flatten)]
+    pub tokens: TokenVerifyConfig,
+    /// The event bus.
+    #[command(flatten)]
+    pub broker: BrokerConfig,
+}
+
+/// One service: what it is called, where it listens, and how its domain is wired.
+pub trait Service: 'static {
+    /// Its name: the token audience it accepts, its queue's suffix, its metrics label.
+    const NAME: &'static str;
+    /// The port it listens on locally when `LISTEN_ADDR` is not set.
+    const DEFAULT_PORT: u16;
+    /// Its configuration; flattens [`ServiceConfig`].
+    type Config: clap::Parser + Send + Sync + 'static;
+
+    /// The shared part of `config`.
+    fn service_config(config: &Self::Config) -> &ServiceConfig;
+
+    /// Connects the service's stores and returns its routes, registering on `wiring` what
+    /// runs beside them (relay, consumer, readiness checks, background tasks).
+    fn wire(
+        config: &Self::Config,
+        wiring: &mut Wiring,
+    ) -> impl Future<Output = anyhow::Result<Router>> + Send;
+}
+
+type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// What a service registers beside its routes while it is wired.
+pub struct Wiring {
+    name: &'static str,
+    broker: BrokerConfig,
+    shutdown: Shutdown,
+    checks: Vec<(&'static str, CheckFn)>,
+    tasks: Vec<Task>,
+}
+
+impl std::fmt::Debug for Wiring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wiring")
+            .field("name", &self.name)
+            .field("checks", &self.checks.len())
+            .field("tasks", &self.tasks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Wiring {
+    /// The event bus settings.
+    pub fn broker(&self) -> &BrokerConfig {
+        &self.broker
+    }
+
+    /// The signal the service stops on, for tasks of its own.
+    pub fn shutdown(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Publishes what the service writes to the outbox in `store`; the returned waker lets a
+    /// request that wrote events have them published at once instead of at the next poll.
+    pub fn relay<S: OutboxStore>(&mut self, store: S) -> RelayWaker {
+        let relay = Relay::new(
+            self.name,
+            store,
+            self.broker.clone(),
+            RelayConfig::default(),
+        );
+        let waker = relay.waker();
+        self.tasks.push(Box::pin(relay.run(self.shutdown.clone())));
+        waker
+    }
+
+    /// Consumes the service's queue with `handler` (its topology is in place before
+    /// [`Service::wire`] runs); readiness fails while the consumer is not connected.
+    pub fn consume<H: EventHandler>(&mut self, handler: H) {
+        let consumer = Consumer::new(self.name, self.broker.clone(), handler);
+        self.add_check("rabbitmq", consumer.status().readiness_check());
+        self.tasks
+            .push(Box::pin(consumer.run(self.shutdown.clone())));
+    }
+
+    /// Registers a named readiness check (`/readyz` fails while it fails).
+    pub fn add_check<F, Fut>(&mut self, name: &'static str, check: F)
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        let check: CheckFn = std::sync::Arc::new(move || Box::pin(check()));
+        self.checks.push((name, check));
+    }
+
+    /// Runs `task` once the server is bound; the service waits for it when it stops, so the
+    /// task should end on [`Wiring::shutdown`].
+    pub fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) {
+        self.tasks.push(Box::pin(task));
+    }
+}
+
+/// A started service: bound, consuming and relaying.
+#[derive(Debug)]
+pub struct Running {
+    server: BoundServer,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// The HTTP server's address (the real port when started on port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Serves until shutdown, then lets the relay, consumer and tasks finish.
+    ///
+    /// # Errors
+    ///
+    /// The server failed.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let served = self.server.run().await;
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        served
+    }
+}
+
+/// Starts the service `S` with `config`, stopping on `shutdown`: its topology declared (or
+/// verified), its stores connected by [`Service::wire`], its queue prepared, its server bound,
+/// its relay, consumer and tasks running.
+///
+/// # Errors
+///
+/// A dependency unreachable at start-up, a topology that does not match, or bad settings.
+pub async fn start<S: Service>(config: &S::Config, shutdown: Shutdown) -> anyhow::Result<Running> {
+    let common = S::service_config(config);
+    let broker = common
+        .broker
+        .connect(S::NAME)
+        .await
+        .context("cannot reach the broker (AMQP_URL)")?;
+    ServiceTopology::new(&common.broker, S::NAME)
+        .ensure(&broker, common.broker.mode)
+        .await
+        .with_context(|| format!("the {} topology is not in place", S::NAME))?;
+    let _ = broker.close(200, "prepared".into()).await;
+
+    let mut wiring = Wiring {
+        name: S::NAME,
+        broker: common.broker.clone(),
+        shutdown: shutdown.clone(),
+        checks: Vec::new(),
+        tasks: Vec::new(),
+    };
+    let router = S::wire(config, &mut wiring).await?;
+    let server = server(S::NAME, S::DEFAULT_PORT, common, router)?.with_shutdown(shutdown);
+    for (name, check) in wiring.checks {
+        server.readiness().add_check(name, move || check());
+    }
+    let server = server.bind().await?;
+    let tasks = wiring.tasks.into_iter().map(tokio::spawn).collect();
+    Ok(Running { server, tasks })
+}
+
+/// The whole binary of the service `S`: configuration from flags and the environment, logs,
+/// start, and serving until SIGTERM or SIGINT.
+///
+/// # Errors
+///
+/// Bad settings, or a start-up or serving failure.
+pub async fn main<S: Service>() -> anyhow::Result<()> {
+    let config = <S::Config as clap::Parser>::parse();
+    crate::telemetry::init(S::NAME, S::service_config(&config).http.log_format)?;
+    start::<S>(&config, Shutdown::on_signals()?)
+        .await?
+        .run()
+        .await
+}
+
+/// An [`HttpServer`] for the service `name` that requires internal tokens with `aud = name`
+/// (or `TOKEN_AUDIENCE` when set).
+///
+/// # Errors
+///
+/// Fails when the gateway's public keys cannot be loaded.
+pub fn server(
+    name: &'static str,
+    default_port: u16,
+    config: &ServiceConfig,
+    router: Router,
+) -> anyhow::Result<HttpServer> {
+    let keys = KeySet::load(
+        config.tokens.token_jwks.as_deref(),
+        config.tokens.token_jwks_file.as_deref(),
+    )
+    .context("failed to load the gateway's public keys (TOKEN_JWKS / TOKEN_JWKS_FILE)")?;
+    let audience = config.tokens.token_audience.as_deref().unwrap_or(name);
+    tracing::info!(
+        service = name,
+        audience,
+        keys = keys.len(),
+        "loaded gateway keys"
+    );
+    Ok(HttpServer::new(name, config.http.clone(), router)
+        .with_default_port(default_port)
+        .require_gateway_token(GatewayAuth::new(TokenVerifier::internal(keys, audience))))
+}
