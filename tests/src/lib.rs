@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::server::{HttpServer, Shutdown};
-use mercato_common::service::stores::{MongoConfig, MySqlConfig};
+use mercato_common::service::stores::{MongoConfig, SqlConfig};
 use mercato_common::service::{Service, ServiceConfig, start};
 use mercato_common::testing::{TestBroker, TestKeys, TestMongo, TestMySql, TestSmtpSink};
 
@@ -130,7 +130,7 @@ impl Platform {
         let services = vec![
             start_service::<mercato_auth::Auth>(&mercato_auth::Config {
                 service: service.clone(),
-                database: MySqlConfig::at(format!(
+                database: SqlConfig::at(format!(
                     "mysql://mercato:mercato@127.0.0.1:3306/{}",
                     mysql.name
                 )),

@@ -20,7 +20,7 @@ pub mod store;
 
 use axum::Router;
 use mercato_common::events::mysql::MySqlOutbox;
-use mercato_common::service::stores::{MySqlConfig, sql_check};
+use mercato_common::service::stores::{SqlConfig, sql_check};
 use mercato_common::service::{Service, ServiceConfig, Wiring};
 
 use crate::crypto::Passwords;
@@ -41,7 +41,7 @@ pub struct Config {
     pub service: ServiceConfig,
     /// The service's MySQL database.
     #[command(flatten)]
-    pub database: MySqlConfig,
+    pub database: SqlConfig,
     /// Base URL of the web app, for the links in emails.
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:4000")]
     pub public_url: String,

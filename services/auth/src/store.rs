@@ -81,6 +81,7 @@ fn user_from(row: &sqlx::mysql::MySqlRow) -> sqlx::Result<UserRow> {
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn user_by_id(conn: &mut MySqlConnection, id: &str) -> sqlx::Result<Option<UserRow>> {
     let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?"))
         .bind(id)
@@ -94,6 +95,7 @@ pub async fn user_by_id(conn: &mut MySqlConnection, id: &str) -> sqlx::Result<Op
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn user_by_login(
     conn: &mut MySqlConnection,
     login: &str,
@@ -115,6 +117,7 @@ pub async fn user_by_login(
 ///
 /// A database error; a duplicate username or email is a unique violation on `users_username`
 /// or `users_email`.
+#[tracing::instrument(skip_all, err)]
 pub async fn insert_user(conn: &mut MySqlConnection, user: &UserRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO users (id, username, username_lower, email, password_hash, country, profile_picture_url, email_verified, created_at) \
@@ -139,6 +142,7 @@ pub async fn insert_user(conn: &mut MySqlConnection, user: &UserRow) -> sqlx::Re
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn is_trusted(
     conn: &mut MySqlConnection,
     user_id: &str,
@@ -157,6 +161,7 @@ pub async fn is_trusted(
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn trust_device(
     conn: &mut MySqlConnection,
     user_id: &str,
@@ -193,6 +198,7 @@ impl LinkPurpose {
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn replace_link_token(
     conn: &mut MySqlConnection,
     user_id: &str,
@@ -223,6 +229,7 @@ pub async fn replace_link_token(
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn use_link_token(
     conn: &mut MySqlConnection,
     token: &str,
@@ -250,6 +257,7 @@ pub async fn use_link_token(
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn insert_refresh(
     conn: &mut MySqlConnection,
     user_id: &str,
@@ -287,6 +295,7 @@ pub struct RefreshRow {
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn refresh_by_token(
     conn: &mut MySqlConnection,
     token: &str,
@@ -314,6 +323,7 @@ pub async fn refresh_by_token(
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn mark_rotated(conn: &mut MySqlConnection, token: &str) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE refresh_sessions SET rotated_at = CURRENT_TIMESTAMP(6) WHERE token_hash = ?",
@@ -329,6 +339,7 @@ pub async fn mark_rotated(conn: &mut MySqlConnection, token: &str) -> sqlx::Resu
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn revoke_family(conn: &mut MySqlConnection, family_id: &str) -> sqlx::Result<u64> {
     let done = sqlx::query("UPDATE refresh_sessions SET revoked_at = CURRENT_TIMESTAMP(6) WHERE family_id = ? AND revoked_at IS NULL")
         .bind(family_id)
@@ -342,6 +353,7 @@ pub async fn revoke_family(conn: &mut MySqlConnection, family_id: &str) -> sqlx:
 /// # Errors
 ///
 /// A database error.
+#[tracing::instrument(skip_all, err)]
 pub async fn revoke_all(conn: &mut MySqlConnection, user_id: &str) -> sqlx::Result<u64> {
     let done = sqlx::query("UPDATE refresh_sessions SET revoked_at = CURRENT_TIMESTAMP(6) WHERE user_id = ? AND revoked_at IS NULL")
         .bind(user_id)

@@ -45,11 +45,13 @@ fn rejected(template: &str, reason: String) -> HandlerError {
 }
 
 impl EventHandler for EmailHandler {
+    #[tracing::instrument(skip_all, fields(template))]
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
         let request: EmailRequested = envelope
             .decode()
             .map_err(|err| rejected("unknown", err.to_string()))?;
         let template = request.template.as_str();
+        tracing::Span::current().record("template", template);
         let to: Mailbox = request.to.parse().map_err(|_| {
             rejected(
                 template,

@@ -166,6 +166,7 @@ impl Effect {
         })
     }
 
+    #[tracing::instrument(skip_all, err)]
     async fn apply(self, store: &Store, session: &mut ClientSession) -> mongodb::error::Result<()> {
         match self {
             Self::Registered(user) => {

@@ -7,7 +7,7 @@ use std::io::Write;
 use clap::Parser;
 use mercato_auth::crypto::Passwords;
 use mercato_auth::{MIGRATIONS, NAME};
-use mercato_common::service::stores::MySqlConfig;
+use mercato_common::service::stores::SqlConfig;
 
 /// Seed demo accounts.
 #[derive(Debug, Parser)]
@@ -15,7 +15,7 @@ use mercato_common::service::stores::MySqlConfig;
 struct Args {
     /// The auth database, as the service reads it.
     #[command(flatten)]
-    database: MySqlConfig,
+    database: SqlConfig,
 }
 
 const DEMO: [(&str, &str); 4] = [
@@ -37,7 +37,7 @@ fn demo_id(username: &str) -> String {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let pool = args.database.connect(NAME, &MIGRATIONS).await?;
+    let pool: sqlx::MySqlPool = args.database.connect(NAME, &MIGRATIONS).await?;
     let passwords = Passwords::new(1);
     let mut created = 0;
     for (username, country) in DEMO {

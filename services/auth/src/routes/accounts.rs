@@ -34,6 +34,7 @@ pub struct SignupRequest {
 const VERIFY_TTL_HOURS: u32 = 24;
 
 /// Writes a fresh verification link (voiding older ones) and the email that carries it.
+#[tracing::instrument(skip_all)]
 async fn send_verification(
     state: &AppState,
     conn: &mut sqlx::MySqlConnection,
@@ -59,6 +60,7 @@ async fn send_verification(
 }
 
 /// Creates an account, signs it in and emails a verification link, all in one transaction.
+#[tracing::instrument(skip_all)]
 pub async fn signup(
     State(state): State<AppState>,
     Json(body): Json<SignupRequest>,
@@ -147,6 +149,7 @@ pub async fn signup(
 }
 
 /// `GET /v1/auth/me`.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn me(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -166,6 +169,7 @@ pub struct VerifyRequest {
 }
 
 /// Verifies the email address with a single-use, expiring token.
+#[tracing::instrument(skip_all)]
 pub async fn verify_email(
     State(state): State<AppState>,
     Json(body): Json<VerifyRequest>,
@@ -194,6 +198,7 @@ pub async fn verify_email(
 }
 
 /// Sends a new verification link; the previous one stops working.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn resend_verification(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,

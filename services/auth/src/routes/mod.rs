@@ -46,6 +46,7 @@ impl Settings {
 
 /// Writes an `email.requested.v1` for the email `T` to `to` to the outbox, in the caller's
 /// transaction.
+#[tracing::instrument(skip_all)]
 async fn request_email<T: EmailTemplate>(
     conn: &mut MySqlConnection,
     to: &str,
@@ -88,6 +89,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A session answer for `user`: a new refresh token in a new or continued family.
+#[tracing::instrument(skip_all)]
 async fn issue_session(
     conn: &mut MySqlConnection,
     settings: &Settings,
@@ -105,6 +107,7 @@ async fn issue_session(
 }
 
 /// Uses a single-use link token; an unknown, used or expired one is a 400 `invalid_token`.
+#[tracing::instrument(skip_all)]
 async fn use_link(
     conn: &mut MySqlConnection,
     token: &str,

@@ -24,6 +24,7 @@ pub struct ForgotRequest {
 
 /// Emails a reset link if the account exists; the answer is 202 either way, so the route
 /// does not tell who has an account.
+#[tracing::instrument(skip_all)]
 pub async fn forgot(
     State(state): State<AppState>,
     Json(body): Json<ForgotRequest>,
@@ -69,6 +70,7 @@ pub struct ResetRequest {
 }
 
 /// Sets a new password with a single-use reset token; every session ends.
+#[tracing::instrument(skip_all)]
 pub async fn reset(
     State(state): State<AppState>,
     Json(body): Json<ResetRequest>,
@@ -94,6 +96,7 @@ pub struct ChangeRequest {
 }
 
 /// Changes the password after checking the current one; every refresh session ends.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn change(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -123,6 +126,7 @@ pub async fn change(
 }
 
 /// Checks and stores a new password and emails the confirmation.
+#[tracing::instrument(skip_all)]
 async fn set_password(
     state: &AppState,
     conn: &mut sqlx::MySqlConnection,

@@ -28,6 +28,7 @@ fn invalid() -> ApiError {
 
 /// Exchanges a refresh token for a new one in the same family. A token that was already
 /// exchanged means it was copied: the whole family is revoked.
+#[tracing::instrument(skip_all)]
 pub async fn refresh(
     State(state): State<AppState>,
     Json(body): Json<RefreshRequest>,
@@ -68,6 +69,7 @@ pub struct SignoutRequest {
 }
 
 /// Ends the session of the given refresh token, or every session of the caller without one.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn signout(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,

@@ -39,6 +39,7 @@ fn bad_credentials() -> ApiError {
 }
 
 /// Signs in by username or email.
+#[tracing::instrument(skip_all)]
 pub async fn signin(
     State(state): State<AppState>,
     Json(body): Json<SigninRequest>,
@@ -139,6 +140,7 @@ pub struct OtpRequest {
 }
 
 /// Finishes a sign-in from a new device with the emailed code, and trusts the device.
+#[tracing::instrument(skip_all)]
 pub async fn signin_otp(
     State(state): State<AppState>,
     Json(body): Json<OtpRequest>,

@@ -8,7 +8,7 @@ use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::events::Envelope;
 use mercato_common::events::catalog::EmailRequested;
 use mercato_common::server::Shutdown;
-use mercato_common::service::stores::MySqlConfig;
+use mercato_common::service::stores::SqlConfig;
 use mercato_common::service::{ServiceConfig, start};
 use mercato_common::testing::{TestBroker, TestKeys, TestMySql};
 use mercato_common::token::Caller;
@@ -47,7 +47,7 @@ pub async fn spawn_app() -> TestApp {
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
             broker: broker.config.clone(),
         },
-        database: MySqlConfig::at(format!(
+        database: SqlConfig::at(format!(
             "mysql://mercato:mercato@127.0.0.1:3306/{}",
             db.name
         )),

@@ -11,33 +11,60 @@ use anyhow::Context;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 use secrecy::{ExposeSecret, SecretString};
 
-/// The local server `scripts/deps.sh` runs, for a service's default URL.
-#[cfg(feature = "postgres")]
-const LOCAL_POSTGRES: &str = "postgres://mercato:mercato@127.0.0.1:5432";
-#[cfg(feature = "mysql")]
-const LOCAL_MYSQL: &str = "mysql://mercato:mercato@127.0.0.1:3306";
+/// The local MongoDB-wire server `scripts/deps.sh` runs.
 #[cfg(feature = "mongodb")]
 const LOCAL_MONGODB: &str = "mongodb://127.0.0.1:27017/?directConnection=true";
 
-/// PostgreSQL settings (feature `postgres`).
+/// A SQL engine a service may keep its data in.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub trait SqlEngine: sqlx::Database
+where
+    Self::Connection: sqlx::migrate::Migrate,
+{
+    /// The local server `scripts/deps.sh` runs, for a service's default URL.
+    const LOCAL: &'static str;
+
+    /// Creates the outbox and inbox tables if missing.
+    fn ensure_outbox(pool: &sqlx::Pool<Self>) -> impl Future<Output = sqlx::Result<()>> + Send;
+}
+
 #[cfg(feature = "postgres")]
+impl SqlEngine for sqlx::Postgres {
+    const LOCAL: &'static str = "postgres://mercato:mercato@127.0.0.1:5432";
+
+    fn ensure_outbox(pool: &sqlx::PgPool) -> impl Future<Output = sqlx::Result<()>> + Send {
+        crate::events::postgres::ensure_schema(pool)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl SqlEngine for sqlx::MySql {
+    const LOCAL: &'static str = "mysql://mercato:mercato@127.0.0.1:3306";
+
+    fn ensure_outbox(pool: &sqlx::MySqlPool) -> impl Future<Output = sqlx::Result<()>> + Send {
+        crate::events::mysql::ensure_schema(pool)
+    }
+}
+
+/// A SQL database's settings (features `postgres`, `mysql`).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 #[derive(Clone, Default, clap::Args)]
-pub struct PostgresConfig {
-    /// PostgreSQL URL of the service's database (holds a password: never logged); default:
-    /// the local database `mercato_<service>`.
+pub struct SqlConfig {
+    /// URL of the service's database (holds a password: never logged); default: the local
+    /// database `mercato_<service>`.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<SecretString>,
 }
 
-#[cfg(feature = "postgres")]
-impl std::fmt::Debug for PostgresConfig {
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+impl std::fmt::Debug for SqlConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresConfig").finish_non_exhaustive()
+        f.debug_struct("SqlConfig").finish_non_exhaustive()
     }
 }
 
-#[cfg(feature = "postgres")]
-impl PostgresConfig {
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+impl SqlConfig {
     /// Settings pointing at `url` (tests).
     pub fn at(url: impl Into<String>) -> Self {
         Self {
@@ -51,73 +78,26 @@ impl PostgresConfig {
     /// # Errors
     ///
     /// The database is unreachable or a migration fails.
-    pub async fn connect(
+    pub async fn connect<DB: SqlEngine>(
         &self,
         service: &str,
         migrations: &sqlx::migrate::Migrator,
-    ) -> anyhow::Result<sqlx::PgPool> {
+    ) -> anyhow::Result<sqlx::Pool<DB>>
+    where
+        DB::Connection: sqlx::migrate::Migrate,
+    {
         let url = self.database_url.as_ref().map_or_else(
-            || format!("{LOCAL_POSTGRES}/mercato_{service}"),
+            || format!("{}/mercato_{service}", DB::LOCAL),
             |url| url.expose_secret().to_owned(),
         );
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .connect(&url)
-            .await
-            .context("cannot reach PostgreSQL (DATABASE_URL)")?;
+        let pool = sqlx::Pool::<DB>::connect(&url).await.with_context(|| {
+            format!(
+                "cannot reach {} (DATABASE_URL)",
+                <DB as sqlx::Database>::NAME
+            )
+        })?;
         migrations.run(&pool).await.context("migrations failed")?;
-        crate::events::postgres::ensure_schema(&pool)
-            .await
-            .context("cannot create the outbox and inbox")?;
-        Ok(pool)
-    }
-}
-
-/// MySQL / MariaDB settings (feature `mysql`).
-#[cfg(feature = "mysql")]
-#[derive(Clone, Default, clap::Args)]
-pub struct MySqlConfig {
-    /// MySQL URL of the service's database (holds a password: never logged); default: the
-    /// local database `mercato_<service>`.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<SecretString>,
-}
-
-#[cfg(feature = "mysql")]
-impl std::fmt::Debug for MySqlConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MySqlConfig").finish_non_exhaustive()
-    }
-}
-
-#[cfg(feature = "mysql")]
-impl MySqlConfig {
-    /// Settings pointing at `url` (tests).
-    pub fn at(url: impl Into<String>) -> Self {
-        Self {
-            database_url: Some(SecretString::from(url.into())),
-        }
-    }
-
-    /// Connects to the database of `service`, runs `migrations`, then creates the outbox and
-    /// inbox if missing.
-    ///
-    /// # Errors
-    ///
-    /// The database is unreachable or a migration fails.
-    pub async fn connect(
-        &self,
-        service: &str,
-        migrations: &sqlx::migrate::Migrator,
-    ) -> anyhow::Result<sqlx::MySqlPool> {
-        let url = self.database_url.as_ref().map_or_else(
-            || format!("{LOCAL_MYSQL}/mercato_{service}"),
-            |url| url.expose_secret().to_owned(),
-        );
-        let pool = sqlx::MySqlPool::connect(&url)
-            .await
-            .context("cannot reach MySQL (DATABASE_URL)")?;
-        migrations.run(&pool).await.context("migrations failed")?;
-        crate::events::mysql::ensure_schema(&pool)
+        DB::ensure_outbox(&pool)
             .await
             .context("cannot create the outbox and inbox")?;
         Ok(pool)

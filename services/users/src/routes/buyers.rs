@@ -26,6 +26,7 @@ pub struct BuyerView {
     purchased_gigs: Option<Vec<String>>,
 }
 
+#[tracing::instrument(skip_all)]
 async fn view(state: &AppState, buyer: BuyerDoc, private: bool) -> Result<BuyerView, ApiError> {
     let Some(username) = buyer.username else {
         // Only the verification event arrived so far: there is no profile to show yet.
@@ -64,6 +65,7 @@ async fn view(state: &AppState, buyer: BuyerDoc, private: bool) -> Result<BuyerV
 }
 
 /// The caller's own buyer profile, with private fields.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn me(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -78,6 +80,7 @@ pub async fn me(
 }
 
 /// A buyer's public profile (private fields too when it is the caller's own).
+#[tracing::instrument(skip_all, fields(username = %username))]
 pub async fn by_username(
     State(state): State<AppState>,
     MaybeUser(caller): MaybeUser,

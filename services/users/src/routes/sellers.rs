@@ -227,6 +227,7 @@ pub struct SellerView {
     total_earnings: Option<Vec<mercato_common::events::catalog::Money>>,
 }
 
+#[tracing::instrument(skip_all)]
 async fn view(
     state: &AppState,
     seller: SellerDoc,
@@ -292,6 +293,7 @@ async fn view(
 }
 
 /// `POST /v1/sellers`: turns the verified caller into a seller.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn create(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -375,6 +377,7 @@ pub async fn create(
 }
 
 /// `PATCH /v1/sellers/me`: edits the caller's own profile, and only that.
+#[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn update_mine(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -420,6 +423,7 @@ fn parse_id(id: &str) -> Result<Uuid, ApiError> {
 }
 
 /// `GET /v1/sellers/{id}`.
+#[tracing::instrument(skip_all, fields(id = %id))]
 pub async fn by_id(
     State(state): State<AppState>,
     MaybeUser(caller): MaybeUser,
@@ -434,6 +438,7 @@ pub async fn by_id(
 }
 
 /// `GET /v1/sellers/by-username/{username}`.
+#[tracing::instrument(skip_all, fields(username = %username))]
 pub async fn by_username(
     State(state): State<AppState>,
     MaybeUser(caller): MaybeUser,
@@ -467,6 +472,7 @@ pub struct Items<T> {
 }
 
 /// `GET /v1/sellers/random?limit=`: featured sellers, at most 100.
+#[tracing::instrument(skip_all)]
 pub async fn random(
     State(state): State<AppState>,
     MaybeUser(caller): MaybeUser,
