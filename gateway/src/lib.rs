@@ -1,4 +1,4 @@
-//! The API gateway: the only component clients talk to (ARCHITECTURE.md sections 2, 3 and 10).
+//! The API gateway: the only component clients talk to (`docs/architecture.md` sections 2, 3 and 10).
 //!
 //! It serves the public API under `/api/v1`, forwarding each route to the service that owns it
 //! with a freshly minted internal token; turns auth's sign-in answers into sessions (access

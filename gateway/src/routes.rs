@@ -1,4 +1,4 @@
-//! The public API's route table: every route of ARCHITECTURE.md section 10, the service that
+//! The public API's route table: every route of `docs/architecture.md` section 10, the service that
 //! owns it, and whether it needs a signed-in caller.
 //!
 //! A public path `/api/v1/<rest>` is forwarded to the owning service as `/v1/<rest>`. Matching
@@ -409,7 +409,7 @@ const TABLE: &[Route] = &[
         "/notifications",
         "orders",
         SignedIn,
-        "The caller's in-app notifications",
+        "The caller's in-app alerts (from orders)",
     ),
     route(
         Method::POST,

@@ -1,4 +1,4 @@
-//! The auth service: it owns accounts and credentials (ARCHITECTURE.md section 3).
+//! The auth service: it owns accounts and credentials (`docs/architecture.md` section 3).
 //!
 //! Sign-up, sign-in with lockout and one-time codes for new devices, email verification,
 //! forgotten and changed passwords, and rotating refresh sessions, on MySQL; every event it
