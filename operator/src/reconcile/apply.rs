@@ -1,19 +1,19 @@
-//! Server-side apply of the rendered objects, and pruning of the ones no longer rendered.
+//! Server-side apply of the rendered objects.
 //!
 //! Every child is applied with one field manager and `force`, so the operator owns exactly the
 //! fields it renders. An object is not re-sent when the copy in the cluster carries the hash of
 //! the same rendering and still holds every rendered field, so a reconcile with nothing to do
 //! writes nothing.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use kube::api::{
-    ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, Preconditions,
-};
+use kube::api::{ApiResource, DynamicObject, ListParams, Patch, PatchParams};
 use kube::{Api, Client, ResourceExt};
 use serde_json::Value;
 
+use super::hold::HeldBack;
 use crate::render::meta::{MANAGER, short_hash};
+use crate::render::{Desired, api_resource};
 
 /// Annotation holding the hash of the rendering an object was last applied from.
 pub const APPLIED_HASH_ANNOTATION: &str = "mercato.dev/applied-hash";
@@ -92,8 +92,40 @@ pub async fn list(
     Ok(found)
 }
 
+/// Applies what `desired` renders, except what is held back: the component's own objects
+/// against its `children`, the shared exchanges against the namespace's `exchanges`. Held-back
+/// objects that exist are reported as they are, so the status still describes them.
+pub async fn apply_desired(
+    client: &Client,
+    namespace: &str,
+    desired: &Desired,
+    held: &HeldBack,
+    children: &BTreeMap<Key, (ApiResource, DynamicObject)>,
+    exchanges: &BTreeMap<Key, (ApiResource, DynamicObject)>,
+) -> Vec<Applied> {
+    let typed = |objects: &[DynamicObject]| -> Vec<(ApiResource, DynamicObject)> {
+        objects
+            .iter()
+            .filter_map(|o| api_resource(o).map(|ar| (ar, o.clone())))
+            .filter(|(ar, _)| !held.covers(&ar.kind))
+            .collect()
+    };
+    let mut applied = apply_all(client, namespace, &typed(&desired.owned), children).await;
+    applied.extend(apply_all(client, namespace, &typed(&desired.exchanges), exchanges).await);
+    for ((kind, name), (resource, object)) in children {
+        if held.covers(kind) {
+            applied.push(Applied {
+                resource: resource.clone(),
+                name: name.clone(),
+                result: Ok(object.clone()),
+            });
+        }
+    }
+    applied
+}
+
 /// Applies each object unless `existing` already holds that rendering.
-pub async fn apply_all(
+async fn apply_all(
     client: &Client,
     namespace: &str,
     objects: &[(ApiResource, DynamicObject)],
@@ -182,37 +214,6 @@ pub async fn hand_over_replicas(
     {
         tracing::warn!(%error, deployment = name, "could not hand the replica count over");
     }
-}
-
-/// Deletes the objects of `existing` not in `keep`, each only if unchanged since it was listed
-/// (a component that re-applied a shared exchange in between keeps it).
-pub async fn prune(
-    client: &Client,
-    namespace: &str,
-    existing: &BTreeMap<Key, (ApiResource, DynamicObject)>,
-    keep: &BTreeSet<Key>,
-) -> Vec<(Key, Result<(), Failure>)> {
-    let mut outcomes = Vec::new();
-    for (key, (resource, object)) in existing {
-        if keep.contains(key) {
-            continue;
-        }
-        let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, resource);
-        let params = DeleteParams {
-            preconditions: Some(Preconditions {
-                resource_version: object.metadata.resource_version.clone(),
-                uid: object.metadata.uid.clone(),
-            }),
-            ..DeleteParams::background()
-        };
-        let result = match api.delete(&key.1, &params).await {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-            Err(error) => Err(Failure::from(error)),
-        };
-        outcomes.push((key.clone(), result));
-    }
-    outcomes
 }
 
 /// The object with the hash of its rendering in an annotation.

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::apply::{Applied, Failure};
 use super::broker_api::BrokerError;
+use super::hold::{Held, HeldBack};
 use crate::api::types;
 use crate::api::{
     DnsMode, MAX_MANAGED_RESOURCES, ManagedResource, MarketplaceService, MarketplaceServiceStatus,
@@ -31,8 +32,8 @@ pub struct Observed<'a> {
     pub broker: Option<&'a Result<(), BrokerError>>,
     /// Outcome of each applied object.
     pub applied: &'a [Applied],
-    /// Kinds held back (not applied) because their inputs are missing.
-    pub held: &'a BTreeSet<String>,
+    /// What is held back (not applied) because its inputs are missing.
+    pub held: &'a HeldBack,
 }
 
 /// The new status of `ms`.
@@ -143,17 +144,31 @@ fn missing_in(observed: &Observed<'_>, concerns: &[Concern]) -> Option<Verdict> 
 }
 
 fn workload(observed: &Observed<'_>) -> Verdict {
-    if observed.held.contains("Deployment") {
-        let env: Vec<String> = observed
+    if observed.held.contains(Held::Workload) {
+        let mut needs: Vec<String> = observed
             .missing
             .iter()
-            .filter(|n| n.concern == Concern::Env)
-            .map(|n| format!("key {} of Secret {}", n.key, n.secret))
+            .filter(|n| n.concern.in_pods())
+            .map(|n| {
+                if observed.inputs.secrets.contains_key(&n.secret) {
+                    format!("key {} of Secret {}", n.key, n.secret)
+                } else {
+                    format!("Secret {}", n.secret)
+                }
+            })
+            .chain(
+                observed
+                    .unresolved
+                    .iter()
+                    .map(|(db, _)| format!("the endpoint of database {db}")),
+            )
             .collect();
-        let detail = if env.is_empty() {
+        needs.sort();
+        needs.dedup();
+        let detail = if needs.is_empty() {
             "see the other conditions".to_owned()
         } else {
-            format!("spec.env needs {}", env.join(", "))
+            format!("waiting for {}", needs.join(", "))
         };
         return Verdict::failed(
             "InputsMissing",

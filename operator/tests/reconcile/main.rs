@@ -292,8 +292,8 @@ async fn a_missing_secret_is_a_condition_and_no_deployment_is_written() {
     assert!(
         events[0]["note"]
             .as_str()
-            .is_some_and(|m| m.contains("Secrets")),
-        "{events:?}"
+            .is_some_and(|m| m.contains("waiting for Secret absent-db")),
+        "the event names what is missing: {events:?}"
     );
 
     // A Secret without the key is reported as such.
