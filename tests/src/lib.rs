@@ -11,7 +11,7 @@ use std::time::Duration;
 use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::server::{HttpServer, Shutdown};
 use mercato_common::service::stores::{MongoConfig, SqlConfig};
-use mercato_common::service::{Service, ServiceConfig, start};
+use mercato_common::service::{Config, Service, ServiceConfig, start};
 use mercato_common::testing::{TestBroker, TestKeys, TestMongo, TestMySql, TestSmtpSink};
 
 /// The browser origin the gateway allows in these tests.
@@ -101,7 +101,7 @@ pub struct Platform {
 /// # Panics
 ///
 /// If it fails to start.
-async fn start_service<S: Service>(config: &S::Config) -> Component {
+async fn start_service<S: Service>(config: &Config<S::Settings>) -> Component {
     let shutdown = Shutdown::new();
     let app = start::<S>(config, shutdown.clone())
         .await
@@ -121,36 +121,41 @@ impl Platform {
         let mail = TestSmtpSink::start().await;
         let mongo = TestMongo::new().await;
         let mysql = TestMySql::new().await;
-        let service = ServiceConfig {
+        let shared = ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
             broker: broker.config.clone(),
         };
-
         let services = vec![
-            start_service::<mercato_auth::Auth>(&mercato_auth::Config {
-                service: service.clone(),
-                database: SqlConfig::at(format!(
-                    "mysql://mercato:mercato@127.0.0.1:3306/{}",
-                    mysql.name
-                )),
-                public_url: "https://mercato.test".into(),
-                refresh_ttl_days: 30,
-                lockout_after: 5,
-                lockout_minutes: 15,
-                hash_parallelism: Some(2),
+            start_service::<mercato_auth::Auth>(&Config {
+                shared: shared.clone(),
+                own: mercato_auth::Settings {
+                    database: SqlConfig::at(format!(
+                        "mysql://mercato:mercato@127.0.0.1:3306/{}",
+                        mysql.name
+                    )),
+                    public_url: "https://mercato.test".into(),
+                    refresh_ttl_days: 30,
+                    lockout_after: 5,
+                    lockout_minutes: 15,
+                    hash_parallelism: Some(2),
+                },
             })
             .await,
-            start_service::<mercato_users::Users>(&mercato_users::Config {
-                service: service.clone(),
-                database: MongoConfig::local(mongo.db.name()),
+            start_service::<mercato_users::Users>(&Config {
+                shared: shared.clone(),
+                own: mercato_users::Settings {
+                    database: MongoConfig::local(mongo.db.name()),
+                },
             })
             .await,
-            start_service::<mercato_notifications::Notifications>(&mercato_notifications::Config {
-                service,
-                smtp: mercato_notifications::mailer::SmtpConfig::local(mail.port),
-                redis_url: "redis://127.0.0.1:6379".into(),
-                redis_prefix: format!("{}:", broker.config.topology.queue_prefix),
+            start_service::<mercato_notifications::Notifications>(&Config {
+                shared: shared.clone(),
+                own: mercato_notifications::Settings {
+                    smtp: mercato_notifications::mailer::SmtpConfig::local(mail.port),
+                    redis_url: "redis://127.0.0.1:6379".into(),
+                    redis_prefix: format!("{}:", broker.config.topology.queue_prefix),
+                },
             })
             .await,
         ];

@@ -21,10 +21,10 @@ pub mod store;
 use axum::Router;
 use mercato_common::events::mysql::MySqlOutbox;
 use mercato_common::service::stores::{SqlConfig, sql_check};
-use mercato_common::service::{Service, ServiceConfig, Wiring};
+use mercato_common::service::{Service, Wiring};
 
 use crate::crypto::Passwords;
-use crate::routes::{AppState, Settings};
+use crate::routes::{AppState, Limits};
 
 /// The service's name: its token audience, queue suffix and metrics label.
 pub const NAME: &str = "auth";
@@ -32,13 +32,10 @@ pub const NAME: &str = "auth";
 /// The schema migrations, applied at start-up.
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Runtime configuration; every field is settable by flag or environment variable (`--help`).
-#[derive(Debug, Clone, clap::Parser)]
-#[command(name = NAME, version)]
-pub struct Config {
-    /// Settings every service shares.
-    #[command(flatten)]
-    pub service: ServiceConfig,
+/// The service's own settings; every field is settable by flag or environment variable
+/// (`--help`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
     /// The service's MySQL database.
     #[command(flatten)]
     pub database: SqlConfig,
@@ -66,13 +63,9 @@ pub struct Auth;
 impl Service for Auth {
     const NAME: &'static str = NAME;
     const DEFAULT_PORT: u16 = 4002;
-    type Config = Config;
+    type Settings = Settings;
 
-    fn service_config(config: &Config) -> &ServiceConfig {
-        &config.service
-    }
-
-    async fn wire(config: &Config, wiring: &mut Wiring) -> anyhow::Result<Router> {
+    async fn wire(config: &Settings, wiring: &mut Wiring) -> anyhow::Result<Router> {
         let pool = config.database.connect(NAME, &MIGRATIONS).await?;
         wiring.add_check("mysql", sql_check(pool.clone()));
         let relay = wiring.relay(MySqlOutbox::new(&pool));
@@ -83,7 +76,7 @@ impl Service for Auth {
             pool,
             passwords: Passwords::new(parallel),
             relay,
-            settings: Settings {
+            settings: Limits {
                 public_url: config.public_url.trim_end_matches('/').to_owned(),
                 refresh_ttl: chrono::Duration::days(config.refresh_ttl_days),
                 lockout_after: config.lockout_after,

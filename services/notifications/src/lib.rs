@@ -19,7 +19,7 @@ pub mod templates;
 
 use anyhow::Context;
 use axum::Router;
-use mercato_common::service::{Service, ServiceConfig, Wiring};
+use mercato_common::service::{Service, Wiring};
 
 use crate::dedupe::Dedupe;
 use crate::handler::EmailHandler;
@@ -28,13 +28,10 @@ use crate::mailer::{Mailer, SmtpConfig};
 /// The service's name: its token audience, queue suffix and metrics label.
 pub const NAME: &str = "notifications";
 
-/// Runtime configuration; every field is settable by flag or environment variable (`--help`).
-#[derive(Debug, Clone, clap::Parser)]
-#[command(name = NAME, version)]
-pub struct Config {
-    /// Settings every service shares.
-    #[command(flatten)]
-    pub service: ServiceConfig,
+/// The service's own settings; every field is settable by flag or environment variable
+/// (`--help`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
     /// The SMTP server.
     #[command(flatten)]
     pub smtp: SmtpConfig,
@@ -53,13 +50,9 @@ pub struct Notifications;
 impl Service for Notifications {
     const NAME: &'static str = NAME;
     const DEFAULT_PORT: u16 = 4001;
-    type Config = Config;
+    type Settings = Settings;
 
-    fn service_config(config: &Config) -> &ServiceConfig {
-        &config.service
-    }
-
-    async fn wire(config: &Config, wiring: &mut Wiring) -> anyhow::Result<Router> {
+    async fn wire(config: &Settings, wiring: &mut Wiring) -> anyhow::Result<Router> {
         let redis =
             redis::Client::open(config.redis_url.as_str()).context("REDIS_URL is invalid")?;
         let redis = redis::aio::ConnectionManager::new(redis)

@@ -21,7 +21,7 @@ use anyhow::Context;
 use axum::Router;
 use mercato_common::events::mongo::MongoOutbox;
 use mercato_common::service::stores::{MongoConfig, mongo_check};
-use mercato_common::service::{Service, ServiceConfig, Wiring};
+use mercato_common::service::{Service, Wiring};
 
 use crate::events::UsersHandler;
 use crate::routes::AppState;
@@ -30,13 +30,10 @@ use crate::store::Store;
 /// The service's name: its token audience, queue suffix and metrics label.
 pub const NAME: &str = "users";
 
-/// Runtime configuration; every field is settable by flag or environment variable (`--help`).
-#[derive(Debug, Clone, clap::Parser)]
-#[command(name = NAME, version)]
-pub struct Config {
-    /// Settings every service shares.
-    #[command(flatten)]
-    pub service: ServiceConfig,
+/// The service's own settings; every field is settable by flag or environment variable
+/// (`--help`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
     /// The service's MongoDB database.
     #[command(flatten)]
     pub database: MongoConfig,
@@ -49,13 +46,9 @@ pub struct Users;
 impl Service for Users {
     const NAME: &'static str = NAME;
     const DEFAULT_PORT: u16 = 4003;
-    type Config = Config;
+    type Settings = Settings;
 
-    fn service_config(config: &Config) -> &ServiceConfig {
-        &config.service
-    }
-
-    async fn wire(config: &Config, wiring: &mut Wiring) -> anyhow::Result<Router> {
+    async fn wire(config: &Settings, wiring: &mut Wiring) -> anyhow::Result<Router> {
         let (client, db) = config.database.connect(NAME).await?;
         let store = Store::new(client, db);
         store

@@ -26,7 +26,7 @@ use crate::store::{self, UserRow, UserView};
 
 /// Lifetimes and thresholds.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct Limits {
     /// Base URL of the web app, for links in emails.
     pub public_url: String,
     /// Refresh session lifetime.
@@ -37,7 +37,7 @@ pub struct Settings {
     pub lockout_for: Duration,
 }
 
-impl Settings {
+impl Limits {
     /// A link to `path_and_query` of the web app, for an email.
     fn link(&self, path_and_query: &str) -> Result<Link, ApiError> {
         Link::new(format!("{}{path_and_query}", self.public_url)).map_err(ApiError::internal)
@@ -65,7 +65,7 @@ pub struct AppState {
     /// Wakes the outbox relay after a commit that wrote events.
     pub relay: RelayWaker,
     /// Lifetimes and thresholds.
-    pub settings: Settings,
+    pub settings: Limits,
 }
 
 /// The service's routes.
@@ -92,7 +92,7 @@ pub fn router(state: AppState) -> Router {
 #[tracing::instrument(skip_all)]
 async fn issue_session(
     conn: &mut MySqlConnection,
-    settings: &Settings,
+    settings: &Limits,
     user: &UserRow,
     family_id: Option<&str>,
 ) -> Result<Value, ApiError> {

@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use mercato_auth::{Auth, Config, NAME};
+use mercato_auth::{Auth, NAME, Settings};
 use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::events::Envelope;
 use mercato_common::events::catalog::EmailRequested;
 use mercato_common::server::Shutdown;
 use mercato_common::service::stores::SqlConfig;
-use mercato_common::service::{ServiceConfig, start};
+use mercato_common::service::{Config, ServiceConfig, start};
 use mercato_common::testing::{TestBroker, TestKeys, TestMySql};
 use mercato_common::token::Caller;
 use serde_json::{Value, json};
@@ -42,20 +42,22 @@ pub async fn spawn_app() -> TestApp {
     let db = TestMySql::new().await;
     let keys = TestKeys::new();
     let config = Config {
-        service: ServiceConfig {
+        shared: ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
             broker: broker.config.clone(),
         },
-        database: SqlConfig::at(format!(
-            "mysql://mercato:mercato@127.0.0.1:3306/{}",
-            db.name
-        )),
-        public_url: "https://mercato.test".into(),
-        refresh_ttl_days: 30,
-        lockout_after: 3,
-        lockout_minutes: 15,
-        hash_parallelism: Some(2),
+        own: Settings {
+            database: SqlConfig::at(format!(
+                "mysql://mercato:mercato@127.0.0.1:3306/{}",
+                db.name
+            )),
+            public_url: "https://mercato.test".into(),
+            refresh_ttl_days: 30,
+            lockout_after: 3,
+            lockout_minutes: 15,
+            hash_parallelism: Some(2),
+        },
     };
     let shutdown = Shutdown::new();
     let app = start::<Auth>(&config, shutdown.clone()).await.unwrap();

@@ -1,8 +1,9 @@
 //! Start-up shared by every service behind the gateway: a service says what it is and wires
 //! its domain; this module does the rest, the same way for each.
 //!
-//! A service implements [`Service`]: its name, port and configuration (which flattens
-//! [`ServiceConfig`]), and [`Service::wire`], which connects its stores and returns its routes,
+//! A service implements [`Service`]: its name, port and own settings (beside the shared
+//! [`ServiceConfig`], together its [`Config`]), and [`Service::wire`], which connects its
+//! stores and returns its routes,
 //! registering on the [`Wiring`] the outbox relay, the event consumer, readiness checks and
 //! background tasks it needs. [`start`] then declares (or verifies) the service's broker
 //! topology, prepares its queue, builds the HTTP server that admits only internal tokens
@@ -45,22 +46,30 @@ pub struct ServiceConfig {
     pub broker: BrokerConfig,
 }
 
+/// A service's whole configuration: the settings every service has, and its own.
+#[derive(Debug, Clone, clap::Parser)]
+pub struct Config<T: clap::Args> {
+    /// Settings every service shares.
+    #[command(flatten)]
+    pub shared: ServiceConfig,
+    /// The service's own settings.
+    #[command(flatten)]
+    pub own: T,
+}
+
 /// One service: what it is called, where it listens, and how its domain is wired.
 pub trait Service: 'static {
     /// Its name: the token audience it accepts, its queue's suffix, its metrics label.
     const NAME: &'static str;
     /// The port it listens on locally when `LISTEN_ADDR` is not set.
     const DEFAULT_PORT: u16;
-    /// Its configuration; flattens [`ServiceConfig`].
-    type Config: clap::Parser + Send + Sync + 'static;
-
-    /// The shared part of `config`.
-    fn service_config(config: &Self::Config) -> &ServiceConfig;
+    /// Its own settings (its database, its limits), beside the shared [`ServiceConfig`].
+    type Settings: clap::Args + Send + Sync + 'static;
 
     /// Connects the service's stores and returns its routes, registering on `wiring` what
     /// runs beside them (relay, consumer, readiness checks, background tasks).
     fn wire(
-        config: &Self::Config,
+        settings: &Self::Settings,
         wiring: &mut Wiring,
     ) -> impl Future<Output = anyhow::Result<Router>> + Send;
 }
@@ -171,8 +180,11 @@ impl Running {
 /// # Errors
 ///
 /// A dependency unreachable at start-up, a topology that does not match, or bad settings.
-pub async fn start<S: Service>(config: &S::Config, shutdown: Shutdown) -> anyhow::Result<Running> {
-    let common = S::service_config(config);
+pub async fn start<S: Service>(
+    config: &Config<S::Settings>,
+    shutdown: Shutdown,
+) -> anyhow::Result<Running> {
+    let common = &config.shared;
     let broker = common
         .broker
         .connect(S::NAME)
@@ -191,7 +203,7 @@ pub async fn start<S: Service>(config: &S::Config, shutdown: Shutdown) -> anyhow
         checks: Vec::new(),
         tasks: Vec::new(),
     };
-    let router = S::wire(config, &mut wiring).await?;
+    let router = S::wire(&config.own, &mut wiring).await?;
     let server = server(S::NAME, S::DEFAULT_PORT, common, router)?.with_shutdown(shutdown);
     for (name, check) in wiring.checks {
         server.readiness().add_check(name, move || check());
@@ -208,8 +220,17 @@ pub async fn start<S: Service>(config: &S::Config, shutdown: Shutdown) -> anyhow
 ///
 /// Bad settings, or a start-up or serving failure.
 pub async fn main<S: Service>() -> anyhow::Result<()> {
-    let config = <S::Config as clap::Parser>::parse();
-    crate::telemetry::init(S::NAME, S::service_config(&config).http.log_format)?;
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Config::<S::Settings>::command()
+        .name(S::NAME)
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(format!(
+            "Mercato's {} service; every setting is a flag or an environment variable",
+            S::NAME
+        ))
+        .get_matches();
+    let config = Config::<S::Settings>::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    crate::telemetry::init(S::NAME, config.shared.http.log_format)?;
     start::<S>(&config, Shutdown::on_signals()?)
         .await?
         .run()

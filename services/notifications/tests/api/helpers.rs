@@ -7,12 +7,12 @@ use mercato_common::events::catalog::EmailRequested;
 use mercato_common::events::publisher::{OutgoingMessage, Publisher};
 use mercato_common::events::{Envelope, Event, ServiceTopology};
 use mercato_common::server::Shutdown;
-use mercato_common::service::{ServiceConfig, start};
+use mercato_common::service::{Config, ServiceConfig, start};
 use mercato_common::testing::{
     ConsumerCounts, DeadLetter, TestBroker, TestKeys, metric_sum, scrape_metrics, wait_for_settled,
 };
 use mercato_notifications::mailer::SmtpConfig;
-use mercato_notifications::{Config, NAME, Notifications};
+use mercato_notifications::{NAME, Notifications, Settings};
 use serde_json::Value;
 
 pub struct TestApp {
@@ -33,14 +33,16 @@ pub async fn spawn_app_with_redis(smtp_port: u16, max_attempts: u32, redis_url: 
     broker_config.topology.max_attempts = max_attempts;
     broker_config.topology.retry_delays_ms = vec![150, 300];
     let config = Config {
-        service: ServiceConfig {
+        shared: ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(TestKeys::new().jwks_json()),
             broker: broker_config,
         },
-        smtp: SmtpConfig::local(smtp_port),
-        redis_url: redis_url.into(),
-        redis_prefix: format!("{}:", broker.config.topology.queue_prefix),
+        own: Settings {
+            smtp: SmtpConfig::local(smtp_port),
+            redis_url: redis_url.into(),
+            redis_prefix: format!("{}:", broker.config.topology.queue_prefix),
+        },
     };
     let shutdown = Shutdown::new();
     let app = start::<Notifications>(&config, shutdown.clone())

@@ -9,12 +9,12 @@ use mercato_common::events::publisher::{OutgoingMessage, Publisher};
 use mercato_common::events::{Envelope, Event};
 use mercato_common::server::Shutdown;
 use mercato_common::service::stores::MongoConfig;
-use mercato_common::service::{ServiceConfig, start};
+use mercato_common::service::{Config, ServiceConfig, start};
 use mercato_common::testing::{
     ConsumerCounts, TestBroker, TestKeys, TestMongo, caller, eventually, wait_for_settled,
 };
 use mercato_common::token::Caller;
-use mercato_users::{Config, NAME, Users};
+use mercato_users::{NAME, Settings, Users};
 use serde_json::{Value, json};
 
 pub struct TestApp {
@@ -33,12 +33,14 @@ pub async fn spawn_app() -> TestApp {
     let mongo = TestMongo::new().await;
     let keys = TestKeys::new();
     let config = Config {
-        service: ServiceConfig {
+        shared: ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
             broker: broker.config.clone(),
         },
-        database: MongoConfig::local(mongo.db.name()),
+        own: Settings {
+            database: MongoConfig::local(mongo.db.name()),
+        },
     };
     let shutdown = Shutdown::new();
     let app = start::<Users>(&config, shutdown.clone()).await.unwrap();
