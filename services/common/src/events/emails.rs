@@ -1,8 +1,21 @@
 //! The emails services may ask for: one typed variables struct per template, shared by the
 //! services that request an email and the notifications service that renders it.
 //!
-//! A service builds the struct and [`EmailRequested::new`] turns it into the request, so a
-//! missing or mistyped variable does not compile:
+//! A service builds the struct and [`EmailRequested::new`] turns it into the request:
+//!
+//! ```
+//! use mercato_common::events::catalog::EmailRequested;
+//! use mercato_common::events::emails::{Link, VerifyEmail};
+//! let vars = VerifyEmail {
+//!     username: "alice".into(),
+//!     verify_url: Link::new("https://mercato.example/verify-email?token=t").unwrap(),
+//!     expires_in_hours: 24,
+//! };
+//! let request = EmailRequested::new("alice@example.test", &vars);
+//! assert_eq!(request.template, "verify_email");
+//! ```
+//!
+//! so a missing or mistyped variable does not compile:
 //!
 //! ```compile_fail
 //! use mercato_common::events::catalog::EmailRequested;
