@@ -32,7 +32,7 @@ async fn forward(State(upstream): State<Upstream>, mut request: Request) -> Resp
     };
     *request.uri_mut() = uri;
     if let Some(minter) = &upstream.minter {
-        let Ok(token) = minter.mint_internal_token("gigs", None, "bench") else {
+        let Ok(token) = minter.mint_internal_token("gigs", None) else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
         let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}")) else {

@@ -1,8 +1,8 @@
 //! The handler of every `/api/v1/...` request: route, identify, limit, forward, answer.
 //!
 //! 1. match the route table (404 / 405 in the common shape);
-//! 2. count the request against the per-IP limit, and sign-in style routes against the
-//!    per-account limit (429 with `Retry-After`);
+//! 2. count the request against the per-IP limit, and routes with an account limit against
+//!    the per-account limit (429 with `Retry-After`);
 //! 3. identify the caller (bearer or cookie; a bad token is 401), apply CSRF rules to cookie
 //!    sessions, require a caller on signed-in routes;
 //! 4. read the body up to the limit (413), mint an internal token for the owning service with
@@ -27,25 +27,8 @@ use serde_json::Value;
 use crate::AppState;
 use crate::limits::Decision;
 use crate::proxy::{ForwardError, connection_named, forwardable, strip_response_headers};
-use crate::routes::{Access, Match, PREFIX, Route, Session, find, public_path};
+use crate::routes::{Access, AccountLimit, Match, PREFIX, Route, Session, find, public_path};
 use crate::session::{self, Identity, REFRESH_COOKIE};
-
-/// Where a request names the account it counts against.
-enum Account {
-    /// A field of the JSON body (compared case-insensitively).
-    BodyField(&'static str),
-    /// The signed-in caller.
-    Caller,
-}
-
-/// Routes whose requests count against the per-account limit, and where each names it.
-const ACCOUNT_LIMITED: [(&str, Account); 5] = [
-    ("/auth/signin", Account::BodyField("login")),
-    ("/auth/signin/otp", Account::BodyField("challenge_id")),
-    ("/auth/password/forgot", Account::BodyField("email")),
-    ("/auth/password/reset", Account::BodyField("token")),
-    ("/auth/verify-email/resend", Account::Caller),
-];
 
 /// Handles one API request.
 pub async fn handle(
@@ -154,12 +137,12 @@ async fn forward(
             )
             .into_response()
         })?;
-    if let Some((_, from)) = ACCOUNT_LIMITED.iter().find(|(path, _)| *path == route.path) {
-        let account = match from {
-            Account::BodyField(field) => serde_json::from_slice::<Value>(&body)
+    if let Some(by) = route.account_limit {
+        let account = match by {
+            AccountLimit::BodyField(field) => serde_json::from_slice::<Value>(&body)
                 .ok()
-                .and_then(|v| v.get(*field).and_then(Value::as_str).map(str::to_lowercase)),
-            Account::Caller => identity.caller().map(|caller| caller.user_id.to_string()),
+                .and_then(|v| v.get(field).and_then(Value::as_str).map(str::to_lowercase)),
+            AccountLimit::Caller => identity.caller().map(|caller| caller.user_id.to_string()),
         };
         if let Some(account) = account
             && let Decision::Deny(wait) = state
@@ -179,9 +162,9 @@ async fn forward(
     }
 
     let request_id = current_request_id().unwrap_or_default();
-    let token = state
-        .minter
-        .mint_internal_token(route.service, identity.caller(), &request_id)
+    let authorization = state
+        .internal_tokens
+        .authorization(route.service, identity.caller())
         .map_err(|err| ApiError::internal(err).into_response())?;
     let upstream_path = format!(
         "/v1{}{}",
@@ -208,7 +191,7 @@ async fn forward(
         upstream = upstream.header(CONTENT_TYPE, "application/json");
     }
     let upstream = upstream
-        .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(http::header::AUTHORIZATION, authorization)
         .header("x-request-id", &request_id)
         .header("x-forwarded-for", ip)
         .body(Full::new(body))

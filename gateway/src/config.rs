@@ -19,6 +19,9 @@ pub struct Config {
     /// during a rotation, so tokens it signed stay verifiable until they expire.
     #[arg(long, env = "TOKEN_EXTRA_JWKS_FILE")]
     pub extra_jwks_file: Option<PathBuf>,
+    /// Seconds between checks of `TOKEN_EXTRA_JWKS_FILE` for changed keys.
+    #[arg(long, env = "TOKEN_EXTRA_JWKS_RELOAD_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub extra_jwks_reload_seconds: u64,
     /// Where each service listens: `auth=http://127.0.0.1:4002,users=http://127.0.0.1:4003`.
     /// Routes of services not listed answer 503.
     #[arg(long, env = "UPSTREAMS", value_delimiter = ',', value_parser = parse_upstream)]

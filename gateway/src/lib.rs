@@ -1,7 +1,7 @@
 //! The API gateway: the only component clients talk to (`docs/architecture.md` sections 2, 3 and 10).
 //!
 //! It serves the public API under `/api/v1`, forwarding each route to the service that owns it
-//! with a freshly minted internal token; turns auth's sign-in answers into sessions (access
+//! with an internal token minted for that caller and service; turns auth's sign-in answers into sessions (access
 //! token, cookies); enforces rate limits shared through Redis; and publishes its public keys at
 //! `/.well-known/jwks.json` for the services.
 //!
@@ -13,6 +13,7 @@
 //! - [`session`]: identity, cookies, CSRF, session issuing.
 //! - [`proxy`]: upstream clients and header rules.
 //! - [`limits`]: Redis rate limits.
+//! - [`tokens`]: internal tokens per caller and service, reused for half their lifetime.
 //! - [`openapi`]: the OpenAPI document.
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod openapi;
 pub mod proxy;
 pub mod routes;
 pub mod session;
+pub mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +33,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::{any, get};
 use mercato_common::error::Json;
-use mercato_common::server::HttpServer;
+use mercato_common::server::{HttpServer, Shutdown};
 use mercato_common::token::{Jwks, KeySet, SigningKey, TokenMinter, TokenVerifier};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -41,6 +43,7 @@ pub use config::Config;
 use crate::limits::{Clock, Limiter};
 use crate::proxy::Upstreams;
 use crate::session::Cookies;
+use crate::tokens::InternalTokens;
 
 /// The gateway's name in logs and metrics.
 pub const NAME: &str = "gateway";
@@ -68,7 +71,10 @@ pub struct AppState(Arc<Shared>);
 #[derive(Debug)]
 pub struct Shared {
     jwks: Jwks,
+    /// Signs user access tokens.
     minter: TokenMinter,
+    /// Internal tokens per caller and service.
+    internal_tokens: InternalTokens,
     user_verifier: TokenVerifier,
     upstreams: Upstreams,
     limiter: Limiter,
@@ -125,47 +131,68 @@ async fn jwks(State(state): State<AppState>) -> Json<Jwks> {
 /// # Errors
 ///
 /// The signing key or extra JWKS cannot be loaded, or Redis cannot be reached.
-pub async fn server(config: &Config) -> anyhow::Result<HttpServer> {
-    server_with_clock(config, Clock::system()).await
+pub async fn server(config: &Config, shutdown: Shutdown) -> anyhow::Result<HttpServer> {
+    server_with_clock(config, shutdown, Clock::system()).await
 }
 
-/// [`server`] with the rate limiter reading the time from `clock` (tests set it).
+/// [`server`] reading the time from `clock`: rate-limit windows, token lifetimes and the reuse
+/// of internal tokens (tests set it).
 ///
 /// # Errors
 ///
 /// As [`server`].
-pub async fn server_with_clock(config: &Config, clock: Clock) -> anyhow::Result<HttpServer> {
+pub async fn server_with_clock(
+    config: &Config,
+    shutdown: Shutdown,
+    clock: Clock,
+) -> anyhow::Result<HttpServer> {
     let signing = SigningKey::load(
         &config.signing.token_signing_kid,
         config.signing.token_signing_key.as_ref(),
         config.signing.token_signing_key_file.as_deref(),
     )
     .context("failed to load the token signing key (TOKEN_SIGNING_KEY / TOKEN_SIGNING_KEY_FILE)")?;
-    let mut jwks = Jwks {
-        keys: vec![signing.public_jwk()],
+    let extra = match &config.extra_jwks_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("failed to read {}", path.display()))?,
+        ),
+        None => None,
     };
+    let jwks = published_keys(&signing, extra.as_deref())
+        .context("invalid JWKS in TOKEN_EXTRA_JWKS_FILE")?;
+    let user_verifier = TokenVerifier::user(KeySet::from_jwks(&jwks)?).with_clock(clock.clone());
     if let Some(path) = &config.extra_jwks_file {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("failed to read {}", path.display()))?;
-        // Parsed twice on purpose: the key set proves every key is a usable Ed25519 key.
-        KeySet::from_jwks_json(&text)
-            .with_context(|| format!("invalid JWKS in {}", path.display()))?;
-        let extra: Jwks = serde_json::from_str(&text)
-            .with_context(|| format!("invalid JWKS in {}", path.display()))?;
-        jwks.keys
-            .extend(extra.keys.into_iter().filter(|k| k.kid != signing.kid()));
+        let (reloaded, own) = (user_verifier.clone(), signing.clone());
+        tokio::spawn(mercato_common::token::reload::watch_file(
+            path.clone(),
+            Duration::from_secs(config.extra_jwks_reload_seconds),
+            shutdown.clone(),
+            move |text| match published_keys(&own, Some(text))
+                .and_then(|jwks| Ok(KeySet::from_jwks(&jwks)?))
+            {
+                Ok(keys) => {
+                    tracing::info!(keys = keys.len(), "reloaded the extra public keys");
+                    reloaded.reload(keys);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the new extra JWKS is invalid; keeping the current keys");
+                }
+            },
+        ));
     }
-    let user_verifier = TokenVerifier::user(KeySet::from_jwks(&jwks)?);
     let limiter = Limiter::connect(
         &config.redis_url,
         config.redis_prefix.clone(),
         Duration::from_millis(config.rate_limit_sync_milliseconds),
-        clock,
+        clock.clone(),
     )
     .await?;
+    let minter = TokenMinter::new(signing).with_clock(clock);
     let state = AppState(Arc::new(Shared {
         jwks,
-        minter: TokenMinter::new(signing),
+        internal_tokens: InternalTokens::new(minter.clone()),
+        minter,
         user_verifier,
         upstreams: Upstreams::new(
             config.upstream_map(),
@@ -187,6 +214,7 @@ pub async fn server_with_clock(config: &Config, clock: Clock) -> anyhow::Result<
     // Clients may not choose the request id, which ends up in every log line and token;
     // only a trusted proxy in front of the gateway may pass one on.
     let server = HttpServer::new(NAME, config.http.clone(), router(state))
+        .with_shutdown(shutdown)
         .with_default_port(DEFAULT_PORT)
         .trust_request_id(config.trust_forwarded_for);
     server.readiness().add_check("redis", move || {
@@ -194,4 +222,20 @@ pub async fn server_with_clock(config: &Config, clock: Clock) -> anyhow::Result<
         async move { limiter.ping().await.map_err(|err| err.to_string()) }
     });
     Ok(server)
+}
+
+/// The keys the gateway publishes and accepts user tokens from: its own, and those of
+/// `extra` (a JWKS: the previous key during a rotation).
+fn published_keys(own: &SigningKey, extra: Option<&str>) -> anyhow::Result<Jwks> {
+    let mut jwks = Jwks {
+        keys: vec![own.public_jwk()],
+    };
+    if let Some(text) = extra {
+        // Parsed twice on purpose: the key set proves every key is a usable Ed25519 key.
+        KeySet::from_jwks_json(text)?;
+        let extra: Jwks = serde_json::from_str(text)?;
+        jwks.keys
+            .extend(extra.keys.into_iter().filter(|k| k.kid != own.kid()));
+    }
+    Ok(jwks)
 }

@@ -24,9 +24,10 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::Context;
+pub use mercato_common::clock::Clock;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 /// The longest a request waits for Redis; it answers in well under a millisecond when well.
@@ -42,46 +43,9 @@ const MAX_LOCAL_KEYS: usize = 100_000;
 /// Redis keeps a window's count a little longer than the window.
 const KEY_TTL_SECONDS: u64 = 2 * WINDOW_SECONDS;
 
-/// Where the limiter reads the time: the system clock, or a clock a test sets, so that a
-/// test's requests never straddle a window boundary by chance.
-#[derive(Debug, Clone, Default)]
-pub struct Clock(Option<Arc<AtomicU64>>);
-
-impl Clock {
-    /// The system clock.
-    pub fn system() -> Self {
-        Self(None)
-    }
-
-    /// A clock standing at `unix_millis` until it is moved.
-    pub fn manual(unix_millis: u64) -> Self {
-        Self(Some(Arc::new(AtomicU64::new(unix_millis))))
-    }
-
-    /// Moves a manual clock forward (the system clock moves by itself).
-    pub fn advance(&self, by: Duration) {
-        if let Some(now) = &self.0 {
-            now.fetch_add(
-                u64::try_from(by.as_millis()).unwrap_or(u64::MAX),
-                Ordering::Relaxed,
-            );
-        }
-    }
-
-    /// Milliseconds since the Unix epoch.
-    pub fn unix_millis(&self) -> u64 {
-        match &self.0 {
-            Some(now) => now.load(Ordering::Relaxed),
-            None => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-        }
-    }
-
-    /// The window (minute since the epoch) the clock is in.
-    pub fn window(&self) -> u64 {
-        self.unix_millis() / 1000 / WINDOW_SECONDS
-    }
+/// The rate-limit window (minute since the epoch) `clock` stands in.
+pub fn window(clock: &Clock) -> u64 {
+    clock.unix_millis() / 1000 / WINDOW_SECONDS
 }
 
 /// The answer for one request.
@@ -263,7 +227,7 @@ impl Shared {
     }
 
     async fn sync(&self) {
-        let current = self.clock.window();
+        let current = window(&self.clock);
         let batch: Vec<(String, u64, u64)> = {
             let mut counts = self.counts();
             let batch = counts

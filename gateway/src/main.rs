@@ -13,8 +13,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     mercato_common::telemetry::init(mercato_gateway::NAME, config.http.log_format)?;
-    let server = mercato_gateway::server(&config)
-        .await?
-        .with_shutdown(Shutdown::on_signals()?);
+    let server = mercato_gateway::server(&config, Shutdown::on_signals()?).await?;
     server.bind().await?.run().await
 }

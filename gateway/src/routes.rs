@@ -45,6 +45,26 @@ pub struct Route {
     pub session: Session,
     /// One line for the OpenAPI document.
     pub summary: &'static str,
+    /// Whether requests also count against the per-account limit, and where they name the
+    /// account.
+    pub account_limit: Option<AccountLimit>,
+}
+
+/// Where a request names the account it counts against for the per-account limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountLimit {
+    /// A string field of the JSON body (compared case-insensitively).
+    BodyField(&'static str),
+    /// The signed-in caller.
+    Caller,
+}
+
+impl Route {
+    /// The route with requests also counted per account, named as `by` says.
+    const fn limited(mut self, by: AccountLimit) -> Self {
+        self.account_limit = Some(by);
+        self
+    }
 }
 
 const fn route(
@@ -61,6 +81,7 @@ const fn route(
         access,
         session: Session::None,
         summary,
+        account_limit: None,
     }
 }
 
@@ -77,6 +98,7 @@ const fn session(
         access,
         session,
         summary,
+        account_limit: None,
     }
 }
 
@@ -98,13 +120,15 @@ const TABLE: &[Route] = &[
         Session::Issue,
         Public,
         "Sign in (answers otp_required from a new device)",
-    ),
+    )
+    .limited(AccountLimit::BodyField("login")),
     session(
         "/auth/signin/otp",
         Session::Issue,
         Public,
         "Finish a sign-in with the emailed code",
-    ),
+    )
+    .limited(AccountLimit::BodyField("challenge_id")),
     session(
         "/auth/refresh",
         Session::Issue,
@@ -130,21 +154,24 @@ const TABLE: &[Route] = &[
         "auth",
         SignedIn,
         "Send a new verification email",
-    ),
+    )
+    .limited(AccountLimit::Caller),
     route(
         Method::POST,
         "/auth/password/forgot",
         "auth",
         Public,
         "Email a password reset link",
-    ),
+    )
+    .limited(AccountLimit::BodyField("email")),
     route(
         Method::POST,
         "/auth/password/reset",
         "auth",
         Public,
         "Set a new password with a reset token",
-    ),
+    )
+    .limited(AccountLimit::BodyField("token")),
     route(
         Method::POST,
         "/auth/password/change",
@@ -600,6 +627,24 @@ mod tests {
             find(&longest.method, &format!("{path}/more")),
             Match::NotFound,
             "a longer path is not cut to the limit and matched"
+        );
+    }
+
+    #[test]
+    fn sign_in_style_routes_count_per_account_where_they_name_it() {
+        let limited: Vec<(&str, AccountLimit)> = ROUTES
+            .iter()
+            .filter_map(|r| Some((r.path, r.account_limit?)))
+            .collect();
+        assert_eq!(
+            limited,
+            [
+                ("/auth/signin", AccountLimit::BodyField("login")),
+                ("/auth/signin/otp", AccountLimit::BodyField("challenge_id")),
+                ("/auth/verify-email/resend", AccountLimit::Caller),
+                ("/auth/password/forgot", AccountLimit::BodyField("email")),
+                ("/auth/password/reset", AccountLimit::BodyField("token")),
+            ]
         );
     }
 

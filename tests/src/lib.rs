@@ -35,14 +35,9 @@ impl Component {
         format!("http://{}{path}", self.addr)
     }
 
-    async fn serve(name: &'static str, server: HttpServer) -> Self {
+    async fn serve(name: &'static str, server: HttpServer, shutdown: Shutdown) -> Self {
         mercato_common::telemetry::init_for_tests();
-        let shutdown = Shutdown::new();
-        let bound = server
-            .with_shutdown(shutdown.clone())
-            .bind()
-            .await
-            .expect("the component binds");
+        let bound = server.bind().await.expect("the component binds");
         let addr = bound.local_addr();
         Self {
             name,
@@ -178,11 +173,13 @@ impl Platform {
             format!("--allowed-origins={ORIGIN}"),
         ])
         .expect("the gateway settings parse");
+        let shutdown = Shutdown::new();
         let gateway = Component::serve(
             "gateway",
-            mercato_gateway::server(&gateway_config)
+            mercato_gateway::server(&gateway_config, shutdown.clone())
                 .await
                 .expect("the gateway starts"),
+            shutdown,
         )
         .await;
         Self {

@@ -9,6 +9,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use clap::Parser;
+use mercato_common::server::Shutdown;
 use mercato_common::testing::TestKeys;
 use mercato_gateway::Config;
 use mercato_gateway::limits::Clock;
@@ -130,7 +131,7 @@ pub async fn start_gateway(options: Options) -> TestGateway {
     ];
     args.extend(options.extra);
     let config = Config::try_parse_from(args).unwrap();
-    let server = mercato_gateway::server_with_clock(&config, options.clock)
+    let server = mercato_gateway::server_with_clock(&config, Shutdown::new(), options.clock)
         .await
         .unwrap()
         .bind()

@@ -96,9 +96,11 @@ async fn verification_email_resends_are_limited_per_signed_in_account() {
     let upstream = start_upstream().await;
     let mut options = Options::new(&upstream);
     options.extra.push("--rate-limit-per-account=2".into());
-    options.clock = clock();
+    let clock = clock();
+    options.clock = clock.clone();
     let gateway = start_gateway(options).await;
-    let minter = gateway.keys.minter();
+    // Tokens issued on the gateway's clock, as its own sign-in would.
+    let minter = gateway.keys.minter().with_clock(clock);
     let alice = minter.mint_user_token(&caller("alice", false)).unwrap();
     let bob = minter.mint_user_token(&caller("bob", false)).unwrap();
     let resend = |token: &str| {
@@ -138,7 +140,7 @@ async fn replicas() -> (Limiter, Limiter, redis::aio::ConnectionManager, String)
 
 /// The count Redis holds for `ip` in the window the tests' clock stands in.
 async fn redis_count(redis: &mut redis::aio::ConnectionManager, prefix: &str, ip: &str) -> u64 {
-    let window = clock().window();
+    let window = mercato_gateway::limits::window(&clock());
     redis::cmd("GET")
         .arg(format!("{prefix}rl:ip:{ip}:{window}"))
         .query_async::<Option<u64>>(redis)

@@ -9,3 +9,4 @@ mod helpers;
 mod layers;
 mod limits;
 mod sessions;
+mod tokens;

@@ -72,6 +72,11 @@ pub struct TokenVerifyConfig {
     /// name the gateway's `UPSTREAMS` gives the service, since the gateway mints `aud` from it.
     #[arg(long, env = "TOKEN_AUDIENCE")]
     pub token_audience: Option<String>,
+
+    /// Seconds between checks of `TOKEN_JWKS_FILE` for a new key set (a rotation); a changed
+    /// file replaces the keys, and tokens of a removed key are refused from then on.
+    #[arg(long, env = "TOKEN_JWKS_RELOAD_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub token_jwks_reload_seconds: u64,
 }
 
 impl TokenVerifyConfig {
@@ -81,6 +86,7 @@ impl TokenVerifyConfig {
             token_jwks_file: None,
             token_jwks: Some(jwks),
             token_audience: None,
+            token_jwks_reload_seconds: 30,
         }
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! # Layout
 //!
+//! - [`clock`]: the system clock, or one a test moves.
 //! - [`config`]: the settings every component shares, flattened into each component's own config.
 //! - [`telemetry`]: logging and the Prometheus recorder.
 //! - [`context`]: the request id of the request being handled.
@@ -18,6 +19,7 @@
 //! - `testing` (feature `test-support`): spawning components on port 0 and isolating test runs.
 #![warn(missing_docs)]
 
+pub mod clock;
 pub mod config;
 pub mod context;
 pub mod error;

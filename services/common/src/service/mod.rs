@@ -204,7 +204,8 @@ pub async fn start<S: Service>(
         tasks: Vec::new(),
     };
     let router = S::wire(&config.own, &mut wiring).await?;
-    let server = server(S::NAME, S::DEFAULT_PORT, common, router)?.with_shutdown(shutdown);
+    let server =
+        server(S::NAME, S::DEFAULT_PORT, common, router, &shutdown)?.with_shutdown(shutdown);
     for (name, check) in wiring.checks {
         server.readiness().add_check(name, move || check());
     }
@@ -238,7 +239,8 @@ pub async fn main<S: Service>() -> anyhow::Result<()> {
 }
 
 /// An [`HttpServer`] for the service `name` that requires internal tokens with `aud = name`
-/// (or `TOKEN_AUDIENCE` when set).
+/// (or `TOKEN_AUDIENCE` when set). Keys read from `TOKEN_JWKS_FILE` are read again every
+/// `TOKEN_JWKS_RELOAD_SECONDS` until `shutdown`, so a rotation needs no restart.
 ///
 /// # Errors
 ///
@@ -248,6 +250,7 @@ pub fn server(
     default_port: u16,
     config: &ServiceConfig,
     router: Router,
+    shutdown: &Shutdown,
 ) -> anyhow::Result<HttpServer> {
     let keys = KeySet::load(
         config.tokens.token_jwks.as_deref(),
@@ -261,7 +264,26 @@ pub fn server(
         keys = keys.len(),
         "loaded gateway keys"
     );
+    let verifier = TokenVerifier::internal(keys, audience);
+    if let (None, Some(path)) = (&config.tokens.token_jwks, &config.tokens.token_jwks_file) {
+        let reloaded = verifier.clone();
+        let path_shown = path.display().to_string();
+        tokio::spawn(crate::token::reload::watch_file(
+            path.clone(),
+            std::time::Duration::from_secs(config.tokens.token_jwks_reload_seconds),
+            shutdown.clone(),
+            move |text| match KeySet::from_jwks_json(text) {
+                Ok(keys) => {
+                    tracing::info!(path = %path_shown, keys = keys.len(), "reloaded the gateway keys");
+                    reloaded.reload(keys);
+                }
+                Err(error) => {
+                    tracing::warn!(path = %path_shown, %error, "the new key file is invalid; keeping the current keys");
+                }
+            },
+        ));
+    }
     Ok(HttpServer::new(name, config.http.clone(), router)
         .with_default_port(default_port)
-        .require_gateway_token(GatewayAuth::new(TokenVerifier::internal(keys, audience))))
+        .require_gateway_token(GatewayAuth::new(verifier)))
 }

@@ -65,7 +65,16 @@ impl TestKeys {
     ///
     /// If the operating system has no randomness (never in practice).
     pub fn new() -> Self {
-        let signing = SigningKey::generate("test").expect("randomness is available");
+        Self::with_kid("test")
+    }
+
+    /// A new random key pair with kid `kid` (for rotations: two keys, two kids).
+    ///
+    /// # Panics
+    ///
+    /// If the operating system has no randomness (never in practice).
+    pub fn with_kid(kid: &str) -> Self {
+        let signing = SigningKey::generate(kid).expect("randomness is available");
         let jwks = Jwks {
             keys: vec![signing.public_jwk()],
         };
@@ -135,7 +144,7 @@ impl TestKeys {
     /// Never: signing with a valid key does not fail.
     pub fn internal_token(&self, service: &str, caller: Option<&Caller>) -> String {
         self.minter()
-            .mint_internal_token(service, caller, &Uuid::now_v7().to_string())
+            .mint_internal_token(service, caller)
             .expect("signing works")
     }
 }

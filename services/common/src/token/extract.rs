@@ -4,8 +4,6 @@
 //! The middleware stores the [`Verified`] token in the request extensions; the extractors read it.
 //! Both fail closed: an extractor on a route the middleware does not cover answers 401.
 
-use std::sync::Arc;
-
 use axum::extract::{FromRequestParts, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -20,15 +18,13 @@ use crate::server::is_probe_path;
 /// The state of [`require_gateway_token`]: the verifier for this service's audience.
 #[derive(Debug, Clone)]
 pub struct GatewayAuth {
-    verifier: Arc<TokenVerifier>,
+    verifier: TokenVerifier,
 }
 
 impl GatewayAuth {
     /// Requires tokens that `verifier` accepts.
     pub fn new(verifier: TokenVerifier) -> Self {
-        Self {
-            verifier: Arc::new(verifier),
-        }
+        Self { verifier }
     }
 }
 
@@ -165,9 +161,9 @@ mod tests {
     async fn current_user_needs_a_signed_in_caller_and_maybe_user_does_not() {
         let (base, minter) = start().await;
         let client = reqwest::Client::new();
-        let anonymous = minter.mint_internal_token("orders", None, "r1").unwrap();
+        let anonymous = minter.mint_internal_token("orders", None).unwrap();
         let signed_in = minter
-            .mint_internal_token("orders", Some(&alice()), "r2")
+            .mint_internal_token("orders", Some(&alice()))
             .unwrap();
 
         let me = client
@@ -224,7 +220,7 @@ mod tests {
                 "authorization",
                 format!(
                     "bearer {}",
-                    minter.mint_internal_token("orders", None, "r").unwrap()
+                    minter.mint_internal_token("orders", None).unwrap()
                 ),
             )
             .send()

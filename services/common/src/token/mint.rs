@@ -1,6 +1,6 @@
 //! Minting tokens; only the gateway holds a [`TokenMinter`].
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,6 +11,7 @@ use super::{
     Caller, Claims, INTERNAL_TOKEN_TYPE, ISSUER, MAX_INTERNAL_LIFETIME_SECONDS, USER_AUDIENCE,
     USER_TOKEN_TYPE,
 };
+use crate::clock::Clock;
 
 /// Why a token could not be minted.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +27,7 @@ pub struct TokenMinter {
     /// The encoded JOSE headers, which depend only on the key and the token type.
     user_header: String,
     internal_header: String,
+    clock: Clock,
 }
 
 impl TokenMinter {
@@ -37,7 +39,20 @@ impl TokenMinter {
             key,
             user_token_ttl: Duration::from_secs(15 * 60),
             internal_token_ttl: Duration::from_secs(60),
+            clock: Clock::system(),
         }
+    }
+
+    /// Reads the time from `clock` (tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock tokens are issued by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Sets the user access token lifetime.
@@ -61,18 +76,29 @@ impl TokenMinter {
         self.user_token_ttl
     }
 
+    /// The internal token lifetime.
+    pub fn internal_token_ttl(&self) -> Duration {
+        self.internal_token_ttl
+    }
+
     /// A user access token for `caller`.
     ///
     /// # Errors
     ///
     /// Fails only if signing fails.
     pub fn mint_user_token(&self, caller: &Caller) -> Result<String, MintError> {
-        let claims = claims(USER_AUDIENCE, Some(caller), None, self.user_token_ttl);
+        let claims = claims(
+            USER_AUDIENCE,
+            Some(caller),
+            None,
+            self.clock.unix_seconds(),
+            self.user_token_ttl,
+        );
         self.sign(&self.user_header, &claims)
     }
 
-    /// An internal token for one request forwarded to `service`, carrying the caller if signed in
-    /// and the request id as `jti`.
+    /// An internal token for requests of `caller` (anonymous when `None`) forwarded to
+    /// `service`, with a `jti` of its own, issued now.
     ///
     /// # Errors
     ///
@@ -81,9 +107,15 @@ impl TokenMinter {
         &self,
         service: &str,
         caller: Option<&Caller>,
-        request_id: &str,
     ) -> Result<String, MintError> {
-        let claims = claims(service, caller, Some(request_id), self.internal_token_ttl);
+        let token_id = uuid::Uuid::now_v7().to_string();
+        let claims = claims(
+            service,
+            caller,
+            Some(&token_id),
+            self.clock.unix_seconds(),
+            self.internal_token_ttl,
+        );
         self.sign(&self.internal_header, &claims)
     }
 
@@ -112,8 +144,13 @@ fn encoded_header(typ: &str, kid: &str) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).expect("a header of strings serializes"))
 }
 
-fn claims(audience: &str, caller: Option<&Caller>, jti: Option<&str>, ttl: Duration) -> Claims {
-    let now = now_seconds();
+fn claims(
+    audience: &str,
+    caller: Option<&Caller>,
+    jti: Option<&str>,
+    now: i64,
+    ttl: Duration,
+) -> Claims {
     Claims {
         iss: ISSUER.to_owned(),
         aud: audience.to_owned(),
@@ -124,11 +161,4 @@ fn claims(audience: &str, caller: Option<&Caller>, jti: Option<&str>, ttl: Durat
         username: caller.map(|c| c.username.clone()),
         email_verified: caller.map(|c| c.email_verified),
     }
-}
-
-/// Seconds since the Unix epoch.
-pub(crate) fn now_seconds() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

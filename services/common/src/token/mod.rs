@@ -4,8 +4,9 @@
 //!
 //! - a **user access token** (`typ: at+jwt`, `aud: mercato-api`, `sub` = user id, 15 minutes),
 //!   which clients hold and present to the gateway;
-//! - an **internal token** per forwarded request (`typ: mercato-internal+jwt`, `aud` = the target
-//!   service, `sub` only when a user is signed in, `jti` = request id, at most 60 seconds).
+//! - an **internal token** per caller and target service (`typ: mercato-internal+jwt`, `aud` =
+//!   the service, `sub` only when a user is signed in, a `jti` of its own, at most 60 seconds),
+//!   which the gateway reuses for that caller and service while half its lifetime remains.
 //!
 //! Services verify internal tokens with the gateway's public keys (a JWKS, several keys during a
 //! rotation): algorithm pinned to EdDSA, explicit `typ`, known `kid`, `iss`, `aud` = their own
@@ -17,12 +18,14 @@
 //! - [`keys`]: Ed25519 signing keys, verification key sets, JWKS documents.
 //! - [`mint`]: [`TokenMinter`], used only by the gateway.
 //! - [`verify`]: [`TokenVerifier`] and [`TokenError`].
+//! - [`reload`]: re-reading a key file, for rotations without restarts.
 //! - [`extract`]: the axum layer that requires a token and the [`CurrentUser`] / [`MaybeUser`]
 //!   extractors.
 
 pub mod extract;
 pub mod keys;
 pub mod mint;
+pub mod reload;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};
@@ -52,7 +55,7 @@ pub const LEEWAY_SECONDS: u64 = 5;
 pub const MAX_INTERNAL_LIFETIME_SECONDS: i64 = 60;
 
 /// The signed-in user a token speaks for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Caller {
     /// The user's id (the token's `sub`).
     pub user_id: Uuid,
@@ -76,7 +79,7 @@ pub struct Claims {
     pub exp: i64,
     /// Issue time, seconds since the epoch.
     pub iat: i64,
-    /// Token id; for internal tokens, the request id.
+    /// Token id; unique per minted internal token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
     /// The user's username, with `sub`.
@@ -92,7 +95,8 @@ pub struct Claims {
 pub struct Verified {
     /// The signed-in user, if any.
     pub caller: Option<Caller>,
-    /// The token id (`jti`), for internal tokens the gateway's request id.
+    /// The token id (`jti`); an internal token serves many requests of one caller, each of
+    /// which has its own request id in `x-request-id`.
     pub token_id: Option<String>,
     /// Expiry, seconds since the epoch.
     pub expires_at: i64,

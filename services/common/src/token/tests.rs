@@ -6,8 +6,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::mint::now_seconds;
 use super::*;
+use crate::clock::Clock;
 
 fn caller() -> Caller {
     Caller {
@@ -37,32 +37,32 @@ fn sign(key: &SigningKey, typ: &str, claims: &Value) -> String {
 }
 
 fn internal_claims(aud: &str) -> Value {
-    let now = now_seconds();
+    let now = Clock::system().unix_seconds();
     json!({"iss": ISSUER, "aud": aud, "exp": now + 60, "iat": now, "jti": "req-1",
            "sub": Uuid::now_v7().to_string(), "username": "bob", "email_verified": false})
 }
 
 #[test]
-fn a_good_internal_token_gives_the_caller_and_request_id() {
+fn a_good_internal_token_gives_the_caller_and_a_token_id_of_its_own() {
     let key = key("k1");
     let minter = TokenMinter::new(key.clone());
     let verifier = TokenVerifier::internal(keyset(&[&key]), "orders");
     let who = caller();
 
-    let token = minter
-        .mint_internal_token("orders", Some(&who), "req-42")
-        .unwrap();
+    let token = minter.mint_internal_token("orders", Some(&who)).unwrap();
+    let other = minter.mint_internal_token("orders", Some(&who)).unwrap();
     let verified = verifier.verify(&token).unwrap();
 
     assert_eq!(verified.caller, Some(who));
-    assert_eq!(verified.token_id.as_deref(), Some("req-42"));
+    let id = verified.token_id.expect("a jti");
+    assert_ne!(Some(id), verifier.verify(&other).unwrap().token_id);
 }
 
 #[test]
 fn an_anonymous_internal_token_has_no_caller() {
     let key = key("k1");
     let token = TokenMinter::new(key.clone())
-        .mint_internal_token("gigs", None, "req-1")
+        .mint_internal_token("gigs", None)
         .unwrap();
 
     let verified = TokenVerifier::internal(keyset(&[&key]), "gigs")
@@ -76,7 +76,7 @@ fn an_anonymous_internal_token_has_no_caller() {
 fn a_token_for_another_service_is_refused_on_audience() {
     let key = key("k1");
     let token = TokenMinter::new(key.clone())
-        .mint_internal_token("users", Some(&caller()), "r")
+        .mint_internal_token("users", Some(&caller()))
         .unwrap();
 
     let result = TokenVerifier::internal(keyset(&[&key]), "orders").verify(&token);
@@ -119,7 +119,7 @@ fn a_good_user_token_is_accepted_by_the_user_verifier_only() {
         Some(who)
     );
     let internal = TokenMinter::new(key.clone())
-        .mint_internal_token(USER_AUDIENCE, None, "r")
+        .mint_internal_token(USER_AUDIENCE, None)
         .unwrap();
     assert_eq!(
         TokenVerifier::user(keyset(&[&key])).verify(&internal),
@@ -131,7 +131,7 @@ fn a_good_user_token_is_accepted_by_the_user_verifier_only() {
 fn expiry_is_enforced_beyond_the_leeway_only() {
     let key = key("k1");
     let verifier = TokenVerifier::internal(keyset(&[&key]), "orders");
-    let now = now_seconds();
+    let now = Clock::system().unix_seconds();
 
     let mut expired = internal_claims("orders");
     expired["iat"] = json!(now - 50);
@@ -301,7 +301,7 @@ fn a_wrong_issuer_is_refused() {
 fn a_long_lived_or_future_internal_token_is_refused() {
     let key = key("k1");
     let verifier = TokenVerifier::internal(keyset(&[&key]), "orders");
-    let now = now_seconds();
+    let now = Clock::system().unix_seconds();
 
     let mut long = internal_claims("orders");
     long["exp"] = json!(now + 3600);
@@ -326,10 +326,10 @@ fn after_rotation_old_and_new_keys_are_both_valid_until_the_old_is_dropped() {
     let during = TokenVerifier::internal(keyset(&[&new, &old]), "orders");
     let after = TokenVerifier::internal(keyset(&[&new]), "orders");
     let from_old = TokenMinter::new(old)
-        .mint_internal_token("orders", Some(&caller()), "r1")
+        .mint_internal_token("orders", Some(&caller()))
         .unwrap();
     let from_new = TokenMinter::new(new)
-        .mint_internal_token("orders", Some(&caller()), "r2")
+        .mint_internal_token("orders", Some(&caller()))
         .unwrap();
 
     assert!(during.verify(&from_old).is_ok());
@@ -384,4 +384,73 @@ fn a_jwks_with_non_ed25519_or_kidless_keys_is_refused() {
     jwk.kid = String::new();
     assert!(KeySet::from_jwks(&Jwks { keys: vec![jwk] }).is_err());
     assert!(KeySet::from_jwks_json(r#"{"keys":[]}"#).is_err());
+}
+
+#[test]
+fn a_token_is_checked_in_full_once_and_then_answered_from_memory() {
+    let key = key("k1");
+    let verifier = TokenVerifier::internal(keyset(&[&key]), "orders");
+    let token = TokenMinter::new(key.clone())
+        .mint_internal_token("orders", Some(&caller()))
+        .unwrap();
+
+    let answers: Vec<_> = (0..3).map(|_| verifier.verify(&token)).collect();
+
+    assert!(answers.windows(2).all(|w| w[0] == w[1] && w[0].is_ok()));
+    assert_eq!(verifier.full_checks(), 1);
+    assert_eq!(verifier.remembered(), 1);
+    let forged = format!("{token}x");
+    assert!(
+        verifier.verify(&forged).is_err(),
+        "a changed token is its own entry"
+    );
+    assert_eq!(
+        verifier.remembered(),
+        1,
+        "a refused token is not remembered"
+    );
+}
+
+#[test]
+fn a_remembered_token_is_refused_once_it_expires() {
+    let key = key("k1");
+    let clock = Clock::manual_now();
+    let verifier = TokenVerifier::internal(keyset(&[&key]), "orders").with_clock(clock.clone());
+    let token = TokenMinter::new(key.clone())
+        .with_clock(clock.clone())
+        .mint_internal_token("orders", None)
+        .unwrap();
+    assert!(verifier.verify(&token).is_ok());
+
+    clock.advance(std::time::Duration::from_secs(60 + LEEWAY_SECONDS));
+    assert!(verifier.verify(&token).is_ok(), "within the leeway");
+    clock.advance(std::time::Duration::from_secs(1));
+
+    assert_eq!(verifier.verify(&token), Err(TokenError::Expired));
+    assert_eq!(verifier.full_checks(), 1, "refused from memory");
+    assert_eq!(verifier.remembered(), 0);
+}
+
+#[test]
+fn after_a_reload_a_token_of_a_removed_key_is_refused_even_if_remembered() {
+    let (old, new) = (key("old"), key("new"));
+    let verifier = TokenVerifier::internal(keyset(&[&old, &new]), "orders");
+    let from_old = TokenMinter::new(old.clone())
+        .mint_internal_token("orders", None)
+        .unwrap();
+    let from_new = TokenMinter::new(new.clone())
+        .mint_internal_token("orders", None)
+        .unwrap();
+    assert!(verifier.verify(&from_old).is_ok() && verifier.verify(&from_new).is_ok());
+
+    verifier.reload(keyset(&[&new]));
+
+    assert_eq!(verifier.verify(&from_old), Err(TokenError::UnknownKey));
+    assert!(verifier.verify(&from_new).is_ok());
+    let clone = verifier.clone();
+    assert_eq!(
+        clone.verify(&from_old),
+        Err(TokenError::UnknownKey),
+        "clones share the keys"
+    );
 }

@@ -29,13 +29,19 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    let keys = TestKeys::new();
+    let tokens = TokenVerifyConfig::from_jwks(keys.jwks_json());
+    spawn_app_with_keys(keys, tokens).await
+}
+
+/// The service taking the gateway's keys from `tokens`; `keys` mints the tests' tokens.
+pub async fn spawn_app_with_keys(keys: TestKeys, tokens: TokenVerifyConfig) -> TestApp {
     let broker = TestBroker::new().await;
     let mongo = TestMongo::new().await;
-    let keys = TestKeys::new();
     let config = Config {
         shared: ServiceConfig {
             http: CommonConfig::for_tests(),
-            tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
+            tokens,
             broker: broker.config.clone(),
         },
         own: Settings {

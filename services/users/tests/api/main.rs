@@ -7,4 +7,5 @@
 mod buyers;
 mod counters;
 mod helpers;
+mod keys;
 mod sellers;
