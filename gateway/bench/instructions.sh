@@ -5,6 +5,7 @@
 #
 #   gateway/bench/instructions.sh          # needs valgrind and wrk
 #   SECONDS_UNDER_LOAD=20 gateway/bench/instructions.sh
+#   TARGET=bare gateway/bench/instructions.sh   # the bare proxy on the same stack: the floor
 #
 # Prints instructions per request in all, in Ed25519 signing, and in everything else, and
 # leaves the profile for `callgrind_annotate --inclusive=yes <file>`.
@@ -12,18 +13,26 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 seconds=${SECONDS_UNDER_LOAD:-10}
 bench_start wrk valgrind
 
-profile=${PROFILE_OUT:-${TMPDIR:-/tmp}/callgrind.gateway.out}
-# One worker, and counting starts only once the gateway answers, so start-up is not counted.
+target=${TARGET:-gateway}
+profile=${PROFILE_OUT:-${TMPDIR:-/tmp}/callgrind.$target.out}
+# One worker, and counting starts only once the proxy answers, so start-up is not counted.
+# TARGET=bare counts the bare proxy on the gateway's stack instead: the floor.
+case $target in
+  gateway) command=("$release/gateway") ;;
+  bare) command=("$release/examples/bench-bare-proxy" 18081 18080) ;;
+  *) echo "TARGET is gateway or bare" >&2; exit 2 ;;
+esac
 env "${gateway_env[@]}" TOKIO_WORKER_THREADS=1 \
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$profile" \
-  "$release/gateway" >"$work/gateway.log" 2>&1 &
+  "${command[@]}" >"$work/gateway.log" 2>&1 &
 valgrind_pid=$!
 pids+=("$valgrind_pid")
 for _ in $(seq 1 120); do curl -s -o /dev/null http://127.0.0.1:18081/api/v1/categories && break; sleep 0.5; done
 callgrind_control --instr=on "$valgrind_pid" >/dev/null 2>&1
 requests=$(wrk -t1 -c4 -d"${seconds}s" http://127.0.0.1:18081/api/v1/categories | awk '/requests in/ {print $1}')
 callgrind_control --instr=off "$valgrind_pid" >/dev/null 2>&1
-kill -INT "$valgrind_pid"
+# The gateway stops on SIGINT; the bare proxy has no handler and ends on SIGTERM.
+kill -INT "$valgrind_pid"; [[ $target == bare ]] && kill -TERM "$valgrind_pid"
 wait "$valgrind_pid" 2>/dev/null || true
 
 total=$(callgrind_annotate "$profile" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')

@@ -6,11 +6,14 @@
 # to nginx. Loopback only; each wrk run lasts DURATION seconds (default 10). See README.md.
 #
 #   gateway/bench/run.sh            # needs wrk and nginx (apt-get install wrk nginx-light)
-#   CONNECTIONS=50 DURATION=10 gateway/bench/run.sh
+#   CONNECTIONS=50 DURATION=10 WORKERS=1 gateway/bench/run.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 connections=${CONNECTIONS:-50}
 duration=${DURATION:-10}
 bench_start wrk nginx
+# Runtime threads of each Rust proxy: one by default, like nginx's one worker process, so CPU
+# per request compares like with like; WORKERS=2 gives each a thread per core.
+export TOKIO_WORKER_THREADS=${WORKERS:-1}
 # shellcheck disable=SC2086 # GATEWAY_ENV holds settings separated by spaces
 env "${gateway_env[@]}" ${GATEWAY_ENV:-} "$release/gateway" >"$work/gateway.log" 2>&1 & pids+=($!)
 gateway_pid=$!
@@ -74,6 +77,9 @@ measure() {
     "$name" "$rps" "$p50" "$p99" "$wrk_us" "${per_request[0]}" "${per_request[1]}" \
     "${per_request[2]:+, $name ${per_request[2]}}"
   echo "$rps" >"$work/$name.rps"
+  echo "$p99" >"$work/$name.p99"
+  [[ -n ${per_request[2]:-} ]] && echo "${per_request[2]}" >"$work/$name.cpu"
+  return 0
 }
 
 nginx_worker=$(pgrep -P "$(cat "$work/nginx.pid")") # the worker proxies; the master watches
@@ -92,7 +98,10 @@ for target in "${targets[@]}"; do
 done
 awk -v g="$(cat "$work/gateway.rps")" -v n="$(cat "$work/nginx.rps")" -v d="$(cat "$work/direct.rps")" \
   -v b="$(cat "$work/bare.rps")" -v s="$(cat "$work/signing.rps")" 'BEGIN {
-    printf "gateway/nginx %.2f   bare/nginx %.2f   signing/nginx %.2f   nginx/direct %.2f\n", g/n, b/n, s/n, n/d
+    printf "throughput: gateway/nginx %.2f   bare/nginx %.2f   signing/nginx %.2f   nginx/direct %.2f\n", g/n, b/n, s/n, n/d
+  }'
+awk -v g="$(cat "$work/gateway.cpu")" -v n="$(cat "$work/nginx.cpu")" -v b="$(cat "$work/bare.cpu")" 'BEGIN {
+    printf "CPU per request: gateway/nginx %.2f   bare/nginx %.2f   gateway/bare %.2f\n", g/n, b/n, g/b
   }'
 echo
 echo "Light load: one connection, one request at a time (the latency a single client sees)"
@@ -100,3 +109,4 @@ for target in "${targets[@]}"; do
   # shellcheck disable=SC2086
   measure 1 $target
 done
+echo "light load p99: gateway $(cat "$work/gateway.p99"), nginx $(cat "$work/nginx.p99")"

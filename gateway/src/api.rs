@@ -21,7 +21,7 @@ use http::{HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Full};
 use mercato_common::context::current_request_id;
 use mercato_common::error::ApiError;
-use mercato_common::server::MetricsRoute;
+use mercato_common::server::{MetricsRoute, REQUEST_ID_HEADER};
 use serde_json::Value;
 
 use crate::AppState;
@@ -29,6 +29,8 @@ use crate::limits::Decision;
 use crate::proxy::{ForwardError, connection_named, forwardable, strip_response_headers};
 use crate::routes::{Access, AccountLimit, Match, PREFIX, Route, Session, find, public_path};
 use crate::session::{self, Identity, REFRESH_COOKIE};
+
+static X_FORWARDED_FOR: http::HeaderName = http::HeaderName::from_static("x-forwarded-for");
 
 /// Handles one API request.
 pub async fn handle(
@@ -166,36 +168,40 @@ async fn forward(
         .internal_tokens
         .authorization(route.service, identity.caller())
         .map_err(|err| ApiError::internal(err).into_response())?;
-    let upstream_path = format!(
-        "/v1{}{}",
-        parts.uri.path().strip_prefix(PREFIX).unwrap_or_default(),
-        parts
-            .uri
-            .query()
-            .map(|q| format!("?{q}"))
-            .unwrap_or_default()
-    );
-    let mut upstream = http::Request::builder()
-        .method(parts.method.clone())
-        .uri(upstream_path);
+    let path = parts.uri.path().strip_prefix(PREFIX).unwrap_or_default();
+    let upstream_path = match parts.uri.query() {
+        Some(query) => format!("/v1{path}?{query}"),
+        None => format!("/v1{path}"),
+    };
+    let has_body = !body.is_empty();
+    let mut upstream = http::Request::new(Full::new(body));
+    *upstream.method_mut() = parts.method.clone();
+    *upstream.uri_mut() = upstream_path
+        .parse()
+        .map_err(|err: http::uri::InvalidUri| ApiError::internal(err).into_response())?;
     let connection_named = connection_named(&parts.headers);
+    let headers = upstream.headers_mut();
     for (name, value) in &parts.headers {
         if forwardable(name, &connection_named) {
-            upstream = upstream.header(name, value);
+            headers.append(name.clone(), value.clone());
         }
     }
-    if route.session != Session::None
-        && !body.is_empty()
-        && !parts.headers.contains_key(CONTENT_TYPE)
-    {
-        upstream = upstream.header(CONTENT_TYPE, "application/json");
+    if route.session != Session::None && has_body && !parts.headers.contains_key(CONTENT_TYPE) {
+        upstream
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
-    let upstream = upstream
-        .header(http::header::AUTHORIZATION, authorization)
-        .header("x-request-id", &request_id)
-        .header("x-forwarded-for", ip)
-        .body(Full::new(body))
-        .map_err(|err| ApiError::internal(err).into_response())?;
+    let headers = upstream.headers_mut();
+    headers.insert(http::header::AUTHORIZATION, authorization);
+    headers.insert(
+        REQUEST_ID_HEADER.clone(),
+        HeaderValue::try_from(request_id.as_str())
+            .map_err(|err| ApiError::internal(err).into_response())?,
+    );
+    headers.insert(
+        X_FORWARDED_FOR.clone(),
+        HeaderValue::try_from(ip).map_err(|err| ApiError::internal(err).into_response())?,
+    );
 
     let response = state
         .upstreams

@@ -72,8 +72,20 @@ fn parse_upstream(value: &str) -> Result<(String, String), String> {
             crate::routes::SERVICES.join(", ")
         ));
     }
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(format!("upstream {url:?} is not an http(s) URL"));
+    // Plain HTTP to an address, nothing more: inside the cluster TLS is the mesh's, and
+    // every service serves its API from the root.
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|err| format!("upstream {url:?} is not a URL: {err}"))?;
+    if uri.scheme() != Some(&http::uri::Scheme::HTTP) || uri.authority().is_none() {
+        return Err(format!(
+            "upstream {url:?} is not an http:// URL with a host"
+        ));
+    }
+    if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+        return Err(format!(
+            "upstream {url:?} has a path; give only http://host:port"
+        ));
     }
     Ok((service.to_owned(), url.trim_end_matches('/').to_owned()))
 }
@@ -82,5 +94,33 @@ impl Config {
     /// The upstreams by service.
     pub fn upstream_map(&self) -> BTreeMap<String, String> {
         self.upstreams.iter().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_upstream;
+
+    #[test]
+    fn an_upstream_is_a_known_service_at_a_plain_http_address() {
+        assert_eq!(
+            parse_upstream("auth=http://127.0.0.1:4001/").unwrap(),
+            ("auth".to_owned(), "http://127.0.0.1:4001".to_owned())
+        );
+    }
+
+    #[test]
+    fn an_upstream_that_cannot_be_reached_as_given_is_refused_at_start() {
+        for (value, says) in [
+            ("auth", "is not service=url"),
+            ("billing=http://127.0.0.1:4001", "unknown service"),
+            ("auth=https://auth:4001", "is not an http:// URL"),
+            ("auth=127.0.0.1:4001", "is not an http:// URL"),
+            ("auth=http://auth:4001/prefix", "has a path"),
+            ("auth=http://auth:4001/?x=1", "has a path"),
+        ] {
+            let err = parse_upstream(value).unwrap_err();
+            assert!(err.contains(says), "{value}: {err}");
+        }
     }
 }

@@ -12,12 +12,14 @@
 //! - [`api`]: the request pipeline.
 //! - [`session`]: identity, cookies, CSRF, session issuing.
 //! - [`proxy`]: upstream clients and header rules.
+//! - [`layers`]: CORS and compression only for the requests that ask for them.
 //! - [`limits`]: Redis rate limits.
 //! - [`tokens`]: internal tokens per caller and service, reused for half their lifetime.
 //! - [`openapi`]: the OpenAPI document.
 
 pub mod api;
 pub mod config;
+pub mod layers;
 pub mod limits;
 pub mod openapi;
 pub mod proxy;
@@ -40,6 +42,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use config::Config;
 
+use crate::layers::OnlyWithHeader;
 use crate::limits::{Clock, Limiter};
 use crate::proxy::Upstreams;
 use crate::session::Cookies;
@@ -117,8 +120,16 @@ pub fn router(state: AppState) -> Router {
             get(|| async { Json(openapi::document()) }),
         )
         .route("/api/v1/{*rest}", any(api::handle))
-        .layer(cors)
-        .layer(CompressionLayer::new())
+        // One `layer` call: each call boxes every route once more, and a route is cloned
+        // through every box on every request.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(OnlyWithHeader::new(
+                    http::header::ACCEPT_ENCODING,
+                    CompressionLayer::new(),
+                ))
+                .layer(OnlyWithHeader::new(http::header::ORIGIN, cors)),
+        )
         .with_state(state)
 }
 
@@ -146,6 +157,8 @@ pub async fn server_with_clock(
     shutdown: Shutdown,
     clock: Clock,
 ) -> anyhow::Result<HttpServer> {
+    // The upstreams register their metrics once, now: the recorder must be there already.
+    mercato_common::telemetry::prometheus();
     let signing = SigningKey::load(
         &config.signing.token_signing_kid,
         config.signing.token_signing_key.as_ref(),
@@ -198,7 +211,7 @@ pub async fn server_with_clock(
             config.upstream_map(),
             config.upstream_max_in_flight,
             Duration::from_secs(config.upstream_timeout_seconds),
-        ),
+        )?,
         limiter: limiter.clone(),
         cookies: Cookies {
             secure: config.cookie_secure,

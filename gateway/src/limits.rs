@@ -97,7 +97,10 @@ struct Shared {
     redis: ConnectionManager,
     prefix: String,
     clock: Clock,
-    counts: Mutex<HashMap<String, Count>>,
+    /// Keyed by `scope:key`, hashed with ahash: randomly keyed like the default SipHash, so
+    /// keys a client chooses (an account name) cannot be made to collide, at a fraction of its
+    /// cost on every request.
+    counts: Mutex<HashMap<String, Count, ahash::RandomState>>,
     /// Whether the last exchange with Redis worked, so that an outage is logged once.
     redis_healthy: AtomicBool,
     /// Until when (Unix milliseconds) requests do not ask Redis, after a failure.
@@ -143,7 +146,7 @@ impl Limiter {
             redis,
             prefix: prefix.into(),
             clock,
-            counts: Mutex::new(HashMap::new()),
+            counts: Mutex::new(HashMap::default()),
             redis_healthy: AtomicBool::new(true),
             paused_until_ms: AtomicU64::new(0),
             swept_window: AtomicU64::new(0),
@@ -157,7 +160,10 @@ impl Limiter {
         let now_ms = self.0.clock.unix_millis();
         let now = now_ms / 1000;
         let window = now / WINDOW_SECONDS;
-        let name = format!("{scope}:{key}");
+        let mut name = String::with_capacity(scope.len() + 1 + key.len());
+        name.push_str(scope);
+        name.push(':');
+        name.push_str(key);
         let to_add = {
             let mut counts = self.0.counts();
             if let Some(count) = counts.get_mut(name.as_str()) {
@@ -221,7 +227,7 @@ impl Limiter {
 }
 
 impl Shared {
-    fn counts(&self) -> MutexGuard<'_, HashMap<String, Count>> {
+    fn counts(&self) -> MutexGuard<'_, HashMap<String, Count, ahash::RandomState>> {
         // A panic elsewhere cannot leave a count half-updated: each update is one assignment.
         self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }

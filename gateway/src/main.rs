@@ -4,11 +4,6 @@ use clap::Parser;
 use mercato_common::server::Shutdown;
 use mercato_gateway::Config;
 
-// Every forwarded request allocates and frees many small buffers (headers, token, body);
-// mimalloc serves them with less contention between worker threads than the system malloc.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();

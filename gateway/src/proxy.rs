@@ -5,22 +5,29 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use axum::body::Body;
 use bytes::Bytes;
 use http::header::{self, HeaderName};
-use http::{HeaderMap, Request, Response};
+use http::uri::{Authority, Scheme};
+use http::{HeaderMap, HeaderValue, Request, Response, Uri};
 use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::Semaphore;
 
-/// One service's address and its in-flight budget.
+/// One service's address, its in-flight budget and its metrics.
 #[derive(Debug)]
 pub struct Upstream {
-    /// Base URL, e.g. `http://127.0.0.1:4002`.
-    pub base: String,
+    /// Where the service listens, e.g. `127.0.0.1:4002` (plain HTTP).
+    authority: Authority,
+    /// The same, as the `Host` header: the client would otherwise format it per request.
+    host: HeaderValue,
     in_flight: Semaphore,
+    /// Registered once: looking a metric up by name and labels costs on every request.
+    requests: metrics::Counter,
+    duration: metrics::Histogram,
 }
 
 /// Why forwarding failed.
@@ -49,8 +56,16 @@ pub struct Upstreams {
 }
 
 impl Upstreams {
-    /// Clients for `bases` (service -> base URL).
-    pub fn new(bases: BTreeMap<String, String>, max_in_flight: usize, timeout: Duration) -> Self {
+    /// Clients for `bases` (service -> `http://host:port`).
+    ///
+    /// # Errors
+    ///
+    /// A base is not an `http://` URL with a host.
+    pub fn new(
+        bases: BTreeMap<String, String>,
+        max_in_flight: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(Duration::from_secs(2)));
@@ -61,20 +76,28 @@ impl Upstreams {
         let upstreams = bases
             .into_iter()
             .map(|(service, base)| {
-                (
-                    service,
-                    Upstream {
-                        base,
-                        in_flight: Semaphore::new(max_in_flight),
-                    },
-                )
+                let authority = base
+                    .parse::<Uri>()
+                    .ok()
+                    .filter(|uri| uri.scheme() == Some(&Scheme::HTTP))
+                    .and_then(|uri| uri.authority().cloned())
+                    .with_context(|| format!("upstream {base:?} is not an http:// URL"))?;
+                let host = HeaderValue::from_str(authority.as_str())?;
+                let upstream = Upstream {
+                    authority,
+                    host,
+                    in_flight: Semaphore::new(max_in_flight),
+                    requests: metrics::counter!("gateway_upstream_requests_total", "service" => service.clone()),
+                    duration: metrics::histogram!("gateway_upstream_duration_seconds", "service" => service.clone()),
+                };
+                Ok((service, upstream))
             })
-            .collect();
-        Self {
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Self {
             client,
             upstreams: Arc::new(upstreams),
             timeout,
-        }
+        })
     }
 
     /// Sends `request` (whose URI is a path and query) to `service`.
@@ -97,18 +120,26 @@ impl Upstreams {
             .in_flight
             .try_acquire()
             .map_err(|_| ForwardError::Overloaded)?;
-        let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
-        *request.uri_mut() = format!("{}{path}", upstream.base)
-            .parse()
-            .map_err(|err: http::uri::InvalidUri| ForwardError::Unreachable(err.to_string()))?;
+        // Put together from parts: formatting and parsing a URL string costs more.
+        let mut uri = std::mem::take(request.uri_mut()).into_parts();
+        uri.scheme = Some(Scheme::HTTP);
+        uri.authority = Some(upstream.authority.clone());
+        *request.uri_mut() =
+            Uri::from_parts(uri).map_err(|err| ForwardError::Unreachable(err.to_string()))?;
+        request
+            .headers_mut()
+            .insert(header::HOST, upstream.host.clone());
         let started = Instant::now();
-        let response = tokio::time::timeout(self.timeout, self.client.request(request))
-            .await
-            .map_err(|_| ForwardError::Timeout)?
-            .map_err(|err| ForwardError::Unreachable(err.to_string()))?;
-        metrics::counter!("gateway_upstream_requests_total", "service" => service).increment(1);
-        metrics::histogram!("gateway_upstream_duration_seconds", "service" => service)
-            .record(started.elapsed().as_secs_f64());
+        // Boxed: the client's future is large, and every await level would copy it.
+        let response = Box::pin(tokio::time::timeout(
+            self.timeout,
+            self.client.request(request),
+        ))
+        .await
+        .map_err(|_| ForwardError::Timeout)?
+        .map_err(|err| ForwardError::Unreachable(err.to_string()))?;
+        upstream.requests.increment(1);
+        upstream.duration.record(started.elapsed().as_secs_f64());
         Ok(response.map(Body::new))
     }
 }

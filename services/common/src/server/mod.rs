@@ -21,8 +21,6 @@ use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::CommonConfig;
@@ -136,7 +134,6 @@ fn wrap(
     auth: Option<crate::token::GatewayAuth>,
     trust_request_id: bool,
 ) -> Router {
-    let request_id = middleware::REQUEST_ID_HEADER.clone();
     let mut app = router
         .merge(probes::routes(readiness))
         .fallback(middleware::not_found)
@@ -150,24 +147,12 @@ fn wrap(
     }
     app.layer(
         ServiceBuilder::new()
-            .layer(axum::middleware::from_fn_with_state(
-                trust_request_id,
-                middleware::sanitize_request_id,
-            ))
-            .layer(SetRequestIdLayer::new(
-                request_id.clone(),
-                middleware::MakeUuidV7,
-            ))
-            .layer(PropagateRequestIdLayer::new(request_id))
-            .layer(SetSensitiveRequestHeadersLayer::new(
-                middleware::SENSITIVE_HEADERS,
-            ))
+            .layer(middleware::ObserveLayer { trust_request_id })
             .layer(
                 TraceLayer::new_for_http()
                     .make_span_with(middleware::make_span::<axum::body::Body>),
             )
-            .layer(axum::middleware::from_fn(middleware::observe))
-            // Inside `observe`, so a panic is counted and its 500 names the request id.
+            // Inside `Observe`, so a panic is counted and its 500 names the request id.
             .layer(CatchPanicLayer::custom(middleware::panic_response)),
     )
 }
