@@ -6,6 +6,10 @@
 # (default 10). Needs wrk (apt-get install wrk).
 #
 #   services/auth/bench/me.sh                       # RUNS=5 DURATION=10 CONNECTIONS=50
+#   PROFILE=auth services/auth/bench/me.sh          # or PROFILE=gateway: instructions instead
+#
+# PROFILE runs that one process under callgrind (one worker), counts only while wrk loads it
+# and prints its instructions per request and where they go (needs valgrind).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/mercato/target}
@@ -35,14 +39,30 @@ export DATABASE_URL=mysql://mercato:mercato@127.0.0.1:3306/$database
 export EVENTS_EXCHANGE="bench.$$.events" EVENTS_DEAD_LETTER_EXCHANGE="bench.$$.dlx" RUST_LOG=warn
 # shellcheck disable=SC2163 # SERVICE_ENV holds NAME=value settings for both processes
 [[ -n ${SERVICE_ENV:-} ]] && export ${SERVICE_ENV}
-LISTEN_ADDR=127.0.0.1:18102 TOKEN_JWKS_FILE=$work/keys/jwks.json "$release/auth" >"$work/auth.log" 2>&1 & pids+=($!)
+profile=${PROFILE:-}
+case $profile in
+  '' | auth | gateway) ;;
+  *) echo "PROFILE is auth or gateway" >&2; exit 2 ;;
+esac
+# The profiled process runs under callgrind, not counting until the load starts.
+under_profile() {
+  if [[ $1 == "$profile" ]]; then
+    command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 1; }
+    echo env TOKIO_WORKER_THREADS=1 valgrind --tool=callgrind --instr-atstart=no \
+      "--callgrind-out-file=${TMPDIR:-/tmp}/callgrind.me.$1.out"
+  fi
+}
+# shellcheck disable=SC2046 # under_profile prints a command prefix, or nothing
+LISTEN_ADDR=127.0.0.1:18102 TOKEN_JWKS_FILE=$work/keys/jwks.json \
+  $(under_profile auth) "$release/auth" >"$work/auth.log" 2>&1 & pids+=($!)
 auth_pid=$!
+# shellcheck disable=SC2046
 LISTEN_ADDR=127.0.0.1:18101 TOKEN_SIGNING_KEY_FILE=$work/keys/bench.pem TOKEN_SIGNING_KID=bench \
   UPSTREAMS=auth=http://127.0.0.1:18102 REDIS_PREFIX="bench:$$:" \
   RATE_LIMIT_PER_IP=100000000 RATE_LIMIT_PER_ACCOUNT=100000000 \
-  "$release/gateway" >"$work/gateway.log" 2>&1 & pids+=($!)
+  $(under_profile gateway) "$release/gateway" >"$work/gateway.log" 2>&1 & pids+=($!)
 gateway_pid=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   curl -fs -o /dev/null http://127.0.0.1:18101/readyz && curl -fs -o /dev/null http://127.0.0.1:18102/readyz && break
   sleep 0.1
 done
@@ -53,6 +73,30 @@ token=$(curl -fsS http://127.0.0.1:18101/api/v1/auth/signin -H 'content-type: ap
 curl -fsS -o /dev/null -H "authorization: Bearer $token" http://127.0.0.1:18101/api/v1/auth/me
 
 cpu_seconds() { awk -v tck="$(getconf CLK_TCK)" '{ print ($14 + $15) / tck }' "/proc/$1/stat"; }
+
+if [[ -n $profile ]]; then
+  pid_var=${profile}_pid
+  out=${TMPDIR:-/tmp}/callgrind.me.$profile.out
+  callgrind_control --instr=on "${!pid_var}" >/dev/null 2>&1
+  requests=$(wrk -t1 -c4 -d"${duration}s" -H "authorization: Bearer $token" \
+    http://127.0.0.1:18101/api/v1/auth/me | awk '/requests in/ {print $1}')
+  callgrind_control --instr=off "${!pid_var}" >/dev/null 2>&1
+  kill -INT "${!pid_var}"; wait "${!pid_var}" 2>/dev/null || true
+  total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+  echo "$profile: $requests requests under callgrind, $((total / requests)) instructions per request"
+  # The first (inclusive) count of a few parts, per request; parts may nest.
+  callgrind_annotate --inclusive=yes "$out" 2>/dev/null | awk -v n="$requests" '
+    function part(label, pattern) { if ($0 ~ pattern && !(label in seen)) { v = $1; gsub(",", "", v); seen[label] = v / n } }
+    { part("gateway: the API handler, all it does below", "mercato_gateway::api::forward")
+      part("gateway: sending to auth and reading its answer", "Client<C,B>::send_request")
+      part("token verification (cached claims)", "TokenVerifier::verify")
+      part("auth: reading the account (sqlx, MySQL protocol)", "mercato_auth::store::user_by_id")
+      part("auth: sqlx pinging the connection back into the pool", "MySqlConnection as sqlx_core::connection::Connection>::ping")
+      part("auth: writing the JSON answer", "axum::json::Json<T> as axum_core::response::into_response") }
+    END { for (label in seen) printf "  %-55s %8d\n", label, seen[label] }'
+  echo "profile: $out (callgrind_annotate --inclusive=yes)"
+  exit 0
+fi
 echo "cores: $(nproc); wrk -t1 -c$connections -d${duration}s GET /api/v1/auth/me (bearer token), $runs runs"
 for run in $(seq 1 "$runs"); do
   gateway_before=$(cpu_seconds "$gateway_pid"); auth_before=$(cpu_seconds "$auth_pid")

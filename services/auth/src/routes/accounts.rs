@@ -8,7 +8,7 @@ use mercato_common::events::catalog::{UserEmailVerified, UserRegistered};
 use mercato_common::events::emails::VerifyEmail;
 use mercato_common::events::mysql::publish;
 use mercato_common::token::CurrentUser;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{AppState, issue_session, request_email, use_link};
@@ -148,17 +148,25 @@ pub async fn signup(
     Ok((StatusCode::CREATED, Json(session)))
 }
 
+/// The answer of `GET /v1/auth/me`.
+#[derive(Debug, Serialize)]
+pub struct Me {
+    user: UserView,
+}
+
 /// `GET /v1/auth/me`.
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn me(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Me>, ApiError> {
     let mut conn = state.pool.acquire().await?;
     let user = store::user_by_id(&mut conn, &caller.user_id.to_string())
         .await?
         .ok_or_else(|| ApiError::not_found("no such account"))?;
-    Ok(Json(json!({"user": UserView::from(&user)})))
+    Ok(Json(Me {
+        user: UserView::from(&user),
+    }))
 }
 
 /// `POST /v1/auth/verify-email`.
