@@ -8,6 +8,8 @@
 #   RabbitMQ 127.0.0.1:5672 with the management plugin (15672),
 #   a MongoDB wire-protocol server (secantusdb, in a virtualenv) 127.0.0.1:27017,
 #   an SMTP sink (scripts/smtp-sink.py, aiosmtpd) 127.0.0.1:2525 that stores each mail as a file,
+#   the API fuzzer and OpenAPI validator the contract tests run (schemathesis,
+#   openapi-spec-validator, in the virtualenv),
 # then creates the `mercato` database users (password `mercato`) and the components' databases.
 #
 # Settings (environment): MERCATO_STATE_DIR (default ~/.cache/mercato) holds the virtualenv, the
@@ -27,6 +29,8 @@ secantusdb_version=0.7.0b3
 aiosmtpd_version=1.4.6
 pymongo_version=4.20.1
 kubernetes_validate_version=1.37.0
+schemathesis_version=4.32.5
+openapi_spec_validator_version=0.9.0
 
 say() { printf 'deps: %s\n' "$*"; }
 changed() { changes=$((changes + 1)); say "$*"; }
@@ -147,7 +151,8 @@ python_tools() {
     changed "created the virtualenv $venv"
   fi
   local want=("secantusdb==$secantusdb_version" "aiosmtpd==$aiosmtpd_version" "pymongo==$pymongo_version"
-    "kubernetes-validate==$kubernetes_validate_version")
+    "kubernetes-validate==$kubernetes_validate_version" "schemathesis==$schemathesis_version"
+    "openapi-spec-validator==$openapi_spec_validator_version")
   local spec missing=()
   for spec in "${want[@]}"; do
     [[ $("$venv/bin/pip" show "${spec%%==*}" 2>/dev/null | sed -n 's/^Version: //p') == "${spec##*==}" ]] || missing+=("$spec")

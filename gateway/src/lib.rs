@@ -15,7 +15,8 @@
 //! - [`layers`]: CORS and compression only for the requests that ask for them.
 //! - [`limits`]: Redis rate limits.
 //! - [`tokens`]: internal tokens per caller and service, reused for half their lifetime.
-//! - [`openapi`]: the OpenAPI document.
+//! - [`openapi`]: the public API contract, assembled from the services' parts; served with a
+//!   browsable reference at `/api/v1/docs`.
 
 pub mod api;
 pub mod config;
@@ -33,6 +34,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::State;
+use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use mercato_common::error::Json;
 use mercato_common::server::{HttpServer, Shutdown};
@@ -74,6 +76,8 @@ pub struct AppState(Arc<Shared>);
 #[derive(Debug)]
 pub struct Shared {
     jwks: Jwks,
+    /// The public API contract as served.
+    openapi: bytes::Bytes,
     /// Signs user access tokens.
     minter: TokenMinter,
     /// Internal tokens per caller and service.
@@ -115,10 +119,7 @@ pub fn router(state: AppState) -> Router {
         ]);
     Router::new()
         .route("/.well-known/jwks.json", get(jwks))
-        .route(
-            "/api/v1/openapi.json",
-            get(|| async { Json(openapi::document()) }),
-        )
+        .route("/api/v1/openapi.json", get(openapi_document))
         .route("/api/v1/{*rest}", any(api::handle))
         // One `layer` call: each call boxes every route once more, and a route is cloned
         // through every box on every request.
@@ -131,6 +132,24 @@ pub fn router(state: AppState) -> Router {
                 .layer(OnlyWithHeader::new(http::header::ORIGIN, cors)),
         )
         .with_state(state)
+}
+
+/// The public API contract, assembled once at start-up.
+async fn openapi_document(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(http::header::CONTENT_TYPE, "application/json")],
+        state.openapi.clone(),
+    )
+}
+
+/// The browsable API reference at `/api/v1/docs`: Swagger UI, its assets served from the
+/// binary, reading the document from `/api/v1/openapi.json`.
+fn api_reference() -> Router {
+    swagger_ui_dist::generate_routes(swagger_ui_dist::ApiDefinition {
+        uri_prefix: "/api/v1/docs",
+        api_definition: swagger_ui_dist::OpenApiSource::Uri("/api/v1/openapi.json"),
+        title: Some("Mercato API"),
+    })
 }
 
 async fn jwks(State(state): State<AppState>) -> Json<Jwks> {
@@ -202,8 +221,12 @@ pub async fn server_with_clock(
     )
     .await?;
     let minter = TokenMinter::new(signing).with_clock(clock);
+    let openapi = serde_json::to_vec(
+        &openapi::document().context("the public API contract does not assemble")?,
+    )?;
     let state = AppState(Arc::new(Shared {
         jwks,
+        openapi: openapi.into(),
         internal_tokens: InternalTokens::new(minter.clone()),
         minter,
         user_verifier,
@@ -226,10 +249,14 @@ pub async fn server_with_clock(
     }));
     // Clients may not choose the request id, which ends up in every log line and token;
     // only a trusted proxy in front of the gateway may pass one on.
-    let server = HttpServer::new(NAME, config.http.clone(), router(state))
-        .with_shutdown(shutdown)
-        .with_default_port(DEFAULT_PORT)
-        .trust_request_id(config.trust_forwarded_for);
+    let server = HttpServer::new(
+        NAME,
+        config.http.clone(),
+        router(state).merge(api_reference()),
+    )
+    .with_shutdown(shutdown)
+    .with_default_port(DEFAULT_PORT)
+    .trust_request_id(config.trust_forwarded_for);
     server.readiness().add_check("redis", move || {
         let limiter = limiter.clone();
         async move { limiter.ping().await.map_err(|err| err.to_string()) }

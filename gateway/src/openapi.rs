@@ -1,99 +1,377 @@
-//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of the public API, generated from the
-//! route table, so it lists exactly the routes the gateway serves.
+//! The public API contract, `GET /api/v1/openapi.json`: assembled from the services' parts
+//! (each derived from the service's own handler types and committed as
+//! `services/<name>/openapi.json`), mapped to the public `/api/v1` paths by the route table,
+//! with what the gateway adds itself: the credentials it accepts, the sessions it issues, and
+//! the errors it answers before or instead of a service.
+//!
+//! Assembly is strict: a route without an operation in its service's part, an operation no
+//! route serves, a route whose access disagrees with the operation's security, or two parts
+//! defining one schema differently is an error, so the document cannot drift from the route
+//! table. Routes of services without a part yet are left out.
 
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::{Context, bail, ensure};
+use mercato_common::openapi::{add_error, operations_mut, requires_session};
 use serde_json::{Map, Value, json};
 
-use crate::routes::{Access, ROUTES, Session, public_path};
+use crate::routes::{Access, ROUTES, Route, Session, public_path};
+use crate::session::{ACCESS_COOKIE, REFRESH_COOKIE, is_unsafe};
 
-fn error_response(description: &str) -> Value {
-    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+/// The services' committed parts.
+pub const PARTS: [(&str, &str); 2] = [
+    ("auth", include_str!("../../services/auth/openapi.json")),
+    ("users", include_str!("../../services/users/openapi.json")),
+];
+
+/// The public document, from the committed parts.
+///
+/// # Errors
+///
+/// A part is not JSON, or the parts and the route table disagree.
+pub fn document() -> anyhow::Result<Value> {
+    let parts = PARTS
+        .iter()
+        .map(|(service, text)| {
+            let part = serde_json::from_str(text)
+                .with_context(|| format!("the OpenAPI part of {service} is not JSON"))?;
+            Ok(((*service).to_owned(), part))
+        })
+        .collect::<anyhow::Result<BTreeMap<String, Value>>>()?;
+    assemble(&parts)
 }
 
-/// The document.
-pub fn document() -> Value {
+/// The public document from `parts` (service name → its part).
+///
+/// # Errors
+///
+/// The parts and the route table disagree, or two parts define a schema differently.
+pub fn assemble(parts: &BTreeMap<String, Value>) -> anyhow::Result<Value> {
     let mut paths = Map::new();
+    let mut served = HashSet::new();
+    let mut issues_sessions = false;
     for route in ROUTES {
-        let path = public_path(route);
-        let parameters: Vec<Value> = route
-            .path
-            .split('/')
-            .filter_map(|segment| segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-            .collect();
-        let mut responses = Map::new();
-        responses.insert("2XX".into(), json!({"description": "Success"}));
-        for (code, description) in [
-            ("400", "Malformed request"),
-            ("404", "No such resource, or not yours"),
-            ("413", "Body too large"),
-            ("422", "Invalid fields (see `error.fields`)"),
-            (
-                "429",
-                "Rate limited (see `Retry-After` and `RateLimit-Limit` / `-Remaining` / `-Reset`)",
-            ),
-            ("502", "The service failed"),
-            ("503", "The service is unavailable or busy"),
-            ("504", "The service did not answer in time"),
-        ] {
-            responses.insert(code.into(), error_response(description));
-        }
-        if route.access == Access::SignedIn {
-            responses.insert(
-                "401".into(),
-                error_response("Not signed in, or the token is invalid"),
-            );
-        }
-        responses.insert(
-            "403".into(),
-            error_response("Not allowed (or a cookie request from a foreign origin)"),
+        let Some(part) = parts.get(route.service) else {
+            continue;
+        };
+        let internal = format!("/v1{}", route.path);
+        let method = route.method.as_str().to_lowercase();
+        let operation = part["paths"][&internal][&method].clone();
+        ensure!(
+            operation.is_object(),
+            "{} {} has no operation `{method} {internal}` in the part of {}",
+            route.method,
+            public_path(route),
+            route.service
         );
-        let mut operation = json!({
-            "summary": route.summary,
-            "tags": [route.service],
-            "operationId": format!("{}_{}", route.method.as_str().to_lowercase(), route.path.trim_start_matches('/').replace(['/', '-'], "_").replace(['{', '}'], "")),
-            "parameters": parameters,
-            "responses": responses,
-        });
-        if route.access == Access::SignedIn {
-            operation["security"] = json!([{"bearer": []}, {"cookie": []}]);
-        }
-        if route.session == Session::Issue {
-            operation["description"] = json!(
-                "On success the body carries `access_token` and `expires_in`, and the session cookies are set."
+        served.insert((route.service, internal, method.clone()));
+        let operation = public_operation(route, operation, part)?;
+        issues_sessions |= route.session == Session::Issue;
+        paths.entry(public_path(route)).or_insert_with(|| json!({}))[method] = operation;
+    }
+    for (service, part) in parts {
+        for (path, method, _) in operations_mut(&mut part.clone()) {
+            ensure!(
+                served.contains(&(service.as_str(), path.clone(), method.clone())),
+                "`{method} {path}` of {service} is served by no route of the gateway"
             );
         }
-        if matches!(route.method, http::Method::POST | http::Method::PATCH) {
-            operation["requestBody"] =
-                json!({"content": {"application/json": {"schema": {"type": "object"}}}});
-        }
-        let entry = paths.entry(path.to_owned()).or_insert_with(|| json!({}));
-        entry[route.method.as_str().to_lowercase()] = operation;
     }
-    json!({
+    let mut schemas = BTreeMap::new();
+    for (service, part) in parts {
+        for (name, schema) in part["components"]["schemas"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(known) = schemas.insert(name.clone(), schema.clone()) {
+                ensure!(
+                    &known == schema,
+                    "the schema `{name}` of {service} differs from another service's"
+                );
+            }
+        }
+    }
+    if issues_sessions {
+        let session = schemas
+            .get("Session")
+            .context("routes issue sessions, but no part defines `Session`")?;
+        schemas.insert("IssuedSession".into(), issued_session(session)?);
+    }
+    Ok(json!({
         "openapi": "3.1.0",
-        "info": {"title": "Mercato API", "version": "1", "description": "The public API of the Mercato marketplace, served by the gateway."},
+        "info": {
+            "title": "Mercato API",
+            "version": "1",
+            "description": "The public API of the Mercato marketplace, served by the gateway. \
+                Sign in with `Authorization: Bearer <access_token>` or, from a browser, with the \
+                session cookies the sign-in answers set; a request authenticated by cookie that \
+                changes state must come from an allowed origin. Every error has the shape of \
+                `Error`, with a stable `error.code`.",
+        },
+        "servers": [{"url": "/api/v1"}],
         "paths": paths,
         "components": {
+            "schemas": schemas,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": crate::session::ACCESS_COOKIE},
-            },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {"error": {
-                        "type": "object",
-                        "required": ["code", "message"],
-                        "properties": {
-                            "code": {"type": "string"},
-                            "message": {"type": "string"},
-                            "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-                            "request_id": {"type": "string"},
-                        },
-                    }},
-                },
+                "cookie": {"type": "apiKey", "in": "cookie", "name": ACCESS_COOKIE},
             },
         },
-    })
+    }))
+}
+
+/// A service's operation as the public API offers it.
+fn public_operation(route: &Route, mut operation: Value, part: &Value) -> anyhow::Result<Value> {
+    let security = operation.get("security").cloned();
+    match (route.access, requires_session(&operation)) {
+        (Access::SignedIn, false) => bail!(
+            "{} {} needs a signed-in caller, but its operation does not require a session",
+            route.method,
+            route.path
+        ),
+        (Access::Public, true) => bail!(
+            "{} {} is public, but its operation requires a session",
+            route.method,
+            route.path
+        ),
+        _ => {}
+    }
+    let credentials = [json!({"bearer": []}), json!({"cookie": []})];
+    operation["security"] = match (route.access, security) {
+        (Access::SignedIn, _) => json!(credentials),
+        // A public route that reads the caller when there is one.
+        (Access::Public, Some(_)) => json!([{}, credentials[0], credentials[1]]),
+        (Access::Public, None) => Value::Null,
+    };
+    let object = operation
+        .as_object_mut()
+        .context("an operation is an object")?;
+    if object["security"].is_null() {
+        object.remove("security");
+    }
+    object.insert(
+        "operationId".into(),
+        json!(format!(
+            "{}_{}",
+            route.method.as_str().to_lowercase(),
+            route
+                .path
+                .trim_start_matches('/')
+                .replace(['/', '-'], "_")
+                .replace(['{', '}'], "")
+        )),
+    );
+    object.insert("summary".into(), json!(route.summary));
+    object.insert("tags".into(), json!([route.service]));
+    // A service's server errors reach the client only as the gateway's 502.
+    if let Some(responses) = object.get_mut("responses").and_then(Value::as_object_mut) {
+        responses.retain(|status, _| !status.starts_with('5'));
+    }
+    add_gateway_errors(route, &mut operation);
+    match route.session {
+        Session::Issue => issue_session(&mut operation, part)?,
+        Session::Clear => {
+            for (_, response) in successes(&mut operation) {
+                response["headers"] = json!({"Set-Cookie": {
+                    "description": "Clears the session cookies.",
+                    "schema": {"type": "string"},
+                }});
+            }
+        }
+        Session::None => {}
+    }
+    Ok(operation)
+}
+
+/// The errors the gateway answers itself, on top of the service's.
+fn add_gateway_errors(route: &Route, operation: &mut Value) {
+    if route.access == Access::SignedIn {
+        add_error(operation, 401, &["unauthorized", "invalid_token"]);
+    } else {
+        add_error(operation, 401, &["invalid_token"]);
+    }
+    if is_unsafe(&route.method) {
+        add_error(operation, 403, &["csrf_rejected"]);
+    }
+    add_error(operation, 413, &["payload_too_large"]);
+    add_error(operation, 429, &["rate_limited"]);
+    operation["responses"]["429"]["headers"] = json!({
+        "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
+        "RateLimit-Limit": {"description": "Requests allowed per window.", "schema": {"type": "integer"}},
+        "RateLimit-Remaining": {"description": "Requests left in the window.", "schema": {"type": "integer"}},
+        "RateLimit-Reset": {"description": "Seconds until the window starts over.", "schema": {"type": "integer"}},
+    });
+    add_error(operation, 500, &["internal_error"]);
+    add_error(operation, 502, &["upstream_error"]);
+    add_error(operation, 503, &["service_unavailable"]);
+    add_error(operation, 504, &["upstream_timeout"]);
+}
+
+/// The success responses of an operation.
+fn successes(operation: &mut Value) -> impl Iterator<Item = (&String, &mut Value)> {
+    operation["responses"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|responses| responses.iter_mut())
+        .filter(|(status, _)| status.starts_with('2'))
+}
+
+const SESSION_REF: &str = "#/components/schemas/Session";
+
+/// A route whose `Session` answers the gateway turns into a session: the body gains the access
+/// token, the cookies are set, and a body holding only the refresh token may be left out when
+/// the refresh cookie is sent.
+fn issue_session(operation: &mut Value, part: &Value) -> anyhow::Result<()> {
+    let mut issued = 0;
+    for (_, response) in successes(operation) {
+        let schema = &mut response["content"]["application/json"]["schema"];
+        if schema["$ref"] == SESSION_REF {
+            *schema = json!({"$ref": "#/components/schemas/IssuedSession"});
+            response["headers"] = json!({"Set-Cookie": {
+                "description": format!("`{ACCESS_COOKIE}` (the access token) and `{REFRESH_COOKIE}` (the refresh token), both HttpOnly."),
+                "schema": {"type": "string"},
+            }});
+            issued += 1;
+        }
+    }
+    ensure!(
+        issued > 0,
+        "a route that issues sessions answers no `Session`"
+    );
+    let body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
+        .map(|name| &part["components"]["schemas"][name]);
+    if body.is_some_and(|schema| schema["properties"].get("refresh_token").is_some()) {
+        operation["requestBody"]["required"] = json!(false);
+        operation["requestBody"]["description"] = json!(format!(
+            "May be left out when the `{REFRESH_COOKIE}` cookie is sent: the gateway passes its token on."
+        ));
+    }
+    Ok(())
+}
+
+/// What a client receives for a `Session`: its fields and the access token the gateway minted.
+/// A copy rather than an `allOf`, so the schema names every field the answer has.
+fn issued_session(session: &Value) -> anyhow::Result<Value> {
+    let mut issued = session.clone();
+    issued["description"] = json!(
+        "A session as the client receives it: the account, its refresh token, and the access token the gateway minted."
+    );
+    let properties = issued["properties"]
+        .as_object_mut()
+        .context("`Session` has no properties")?;
+    properties.insert(
+        "access_token".into(),
+        json!({"type": "string", "description": "Send as `Authorization: Bearer <access_token>`."}),
+    );
+    properties.insert(
+        "expires_in".into(),
+        json!({"type": "integer", "minimum": 1, "description": "Seconds until the access token expires."}),
+    );
+    issued["required"]
+        .as_array_mut()
+        .context("`Session` has no required fields")?
+        .extend([json!("access_token"), json!("expires_in")]);
+    Ok(issued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts() -> BTreeMap<String, Value> {
+        PARTS
+            .iter()
+            .map(|(service, text)| ((*service).to_owned(), serde_json::from_str(text).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn an_operation_no_route_serves_is_refused() {
+        let mut parts = parts();
+        parts.get_mut("users").unwrap()["paths"]["/v1/sellers/secret"] =
+            json!({"get": {"responses": {}}});
+
+        let error = assemble(&parts).unwrap_err().to_string();
+
+        assert!(
+            error.contains("`get /v1/sellers/secret` of users"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_route_without_its_operation_is_refused() {
+        let mut parts = parts();
+        parts.get_mut("auth").unwrap()["paths"]
+            .as_object_mut()
+            .unwrap()
+            .remove("/v1/auth/me");
+
+        let error = assemble(&parts).unwrap_err().to_string();
+
+        assert!(error.contains("/api/v1/auth/me"), "{error}");
+    }
+
+    #[test]
+    fn a_signed_in_route_whose_operation_is_public_is_refused() {
+        let mut parts = parts();
+        let operation = &mut parts.get_mut("users").unwrap()["paths"]["/v1/buyers/me"]["get"];
+        operation.as_object_mut().unwrap().remove("security");
+
+        let error = assemble(&parts).unwrap_err().to_string();
+
+        assert!(
+            error.contains("/buyers/me needs a signed-in caller"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn one_schema_defined_two_ways_is_refused() {
+        let mut parts = parts();
+        parts.get_mut("users").unwrap()["components"]["schemas"]["Error"] =
+            json!({"type": "string"});
+
+        let error = assemble(&parts).unwrap_err().to_string();
+
+        assert!(error.contains("`Error` of users"), "{error}");
+    }
+
+    #[test]
+    fn a_session_answer_gains_the_access_token_and_cookies() {
+        let document = document().unwrap();
+        let signin = &document["paths"]["/api/v1/auth/signin"]["post"];
+
+        assert_eq!(
+            signin["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/IssuedSession"
+        );
+        assert!(signin["responses"]["200"]["headers"]["Set-Cookie"].is_object());
+        let refresh = &document["paths"]["/api/v1/auth/refresh"]["post"];
+        assert_eq!(refresh["requestBody"]["required"], false);
+        assert_eq!(signin["requestBody"]["required"], true);
+    }
+
+    #[test]
+    fn service_server_errors_become_the_gateways() {
+        let document = document().unwrap();
+        let me = &document["paths"]["/api/v1/auth/me"]["get"];
+        let codes = |status: &str| {
+            me["responses"][status]["content"]["application/json"]["schema"]["allOf"][1]
+                ["properties"]["error"]["properties"]["code"]["enum"]
+                .clone()
+        };
+
+        assert_eq!(codes("500"), json!(["internal_error"]));
+        assert_eq!(codes("502"), json!(["upstream_error"]));
+        assert_eq!(codes("401"), json!(["unauthorized", "invalid_token"]));
+        assert_eq!(me["security"], json!([{"bearer": []}, {"cookie": []}]));
+        assert!(
+            me["responses"]["403"].is_null(),
+            "a read needs no origin check"
+        );
+    }
 }

@@ -1,23 +1,14 @@
 //! What a user does, through the gateway only: sign up, get the email, verify, sign in with
-//! cookies, refresh, sign out.
+//! cookies, refresh, sign out. Every answer is checked against the public API contract.
 
 use std::time::Duration;
 
 use mercato_common::testing::eventually;
+use mercato_e2e::contract::{Answer, send};
 use mercato_e2e::{ORIGIN, Platform};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery staple";
-
-fn cookies(response: &reqwest::Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
-        .collect()
-}
 
 fn cookie(set: &[String], name: &str) -> String {
     set.iter()
@@ -32,14 +23,14 @@ async fn post_from_browser(
     client: &reqwest::Client,
     path: &str,
     cookie: &str,
-) -> reqwest::Response {
-    client
-        .post(platform.gateway.url(path))
-        .header("cookie", cookie)
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .unwrap()
+) -> Answer {
+    send(
+        client
+            .post(platform.gateway.url(path))
+            .header("cookie", cookie)
+            .header("origin", ORIGIN),
+    )
+    .await
 }
 
 async fn sign_up(
@@ -47,15 +38,15 @@ async fn sign_up(
     client: &reqwest::Client,
     username: &str,
 ) -> (Value, Vec<String>) {
-    let response = client
-        .post(platform.gateway.url("/api/v1/auth/signup"))
-        .json(&json!({"username": username, "email": format!("{username}@example.test"), "password": PASSWORD, "country": "DE", "device_id": "browser-1"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let set = cookies(&response);
-    (response.json().await.unwrap(), set)
+    let response = send(
+        client
+            .post(platform.gateway.url("/api/v1/auth/signup"))
+            .json(&json!({"username": username, "email": format!("{username}@example.test"), "password": PASSWORD, "country": "DE", "device_id": "browser-1"})),
+    )
+    .await;
+    assert_eq!(response.status, 201);
+    let set = response.cookies();
+    (response.body, set)
 }
 
 #[tokio::test]
@@ -66,14 +57,13 @@ async fn signing_up_creates_the_buyer_and_emails_a_verification_link_that_works(
     let (session, _) = sign_up(&platform, &client, "paula").await;
     let access = session["access_token"].as_str().unwrap().to_owned();
     let buyer = eventually("the buyer to exist", Duration::from_secs(20), || async {
-        let response = client
-            .get(platform.gateway.url("/api/v1/buyers/me"))
-            .bearer_auth(&access)
-            .send()
-            .await
-            .ok()?;
-        (response.status() == 200).then_some(())?;
-        response.json::<Value>().await.ok()
+        let response = send(
+            client
+                .get(platform.gateway.url("/api/v1/buyers/me"))
+                .bearer_auth(&access),
+        )
+        .await;
+        (response.status == 200).then_some(response.body)
     })
     .await;
     assert_eq!(buyer["username"], "paula");
@@ -92,26 +82,26 @@ async fn signing_up_creates_the_buyer_and_emails_a_verification_link_that_works(
         .find(|w| w.starts_with("https://mercato.test/verify-email?token="))
         .unwrap();
     let token = link.split("token=").nth(1).unwrap();
-    let verified = client
-        .post(platform.gateway.url("/api/v1/auth/verify-email"))
-        .json(&json!({"token": token}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(verified.status(), 200);
+    let verified = send(
+        client
+            .post(platform.gateway.url("/api/v1/auth/verify-email"))
+            .json(&json!({"token": token})),
+    )
+    .await;
+    assert_eq!(verified.status, 200);
+    assert_eq!(verified.body["user"]["email_verified"], true);
 
     eventually(
         "the buyer to be verified",
         Duration::from_secs(20),
         || async {
-            let response = client
-                .get(platform.gateway.url("/api/v1/buyers/me"))
-                .bearer_auth(&access)
-                .send()
-                .await
-                .ok()?;
-            let buyer: Value = response.json().await.ok()?;
-            (buyer["email_verified"] == true).then_some(())
+            let response = send(
+                client
+                    .get(platform.gateway.url("/api/v1/buyers/me"))
+                    .bearer_auth(&access),
+            )
+            .await;
+            (response.body["email_verified"] == true).then_some(())
         },
     )
     .await;
@@ -124,34 +114,31 @@ async fn a_browser_signs_in_refreshes_and_signs_out_with_cookies() {
     let client = reqwest::Client::new();
     sign_up(&platform, &client, "quinn").await;
 
-    let signin = client
-        .post(platform.gateway.url("/api/v1/auth/signin"))
-        .json(&json!({"login": "quinn", "password": PASSWORD, "device_id": "browser-1"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signin.status(), 200);
-    let set = cookies(&signin);
+    let signin = send(
+        client
+            .post(platform.gateway.url("/api/v1/auth/signin"))
+            .json(&json!({"login": "quinn", "password": PASSWORD, "device_id": "browser-1"})),
+    )
+    .await;
+    assert_eq!(signin.status, 200);
+    let set = signin.cookies();
     let (access, refresh) = (
         cookie(&set, "mercato_access"),
         cookie(&set, "mercato_refresh"),
     );
 
-    let me = client
-        .get(platform.gateway.url("/api/v1/auth/me"))
-        .header("cookie", &access)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me.status(), 200);
-    assert_eq!(
-        me.json::<Value>().await.unwrap()["user"]["username"],
-        "quinn"
-    );
+    let me = send(
+        client
+            .get(platform.gateway.url("/api/v1/auth/me"))
+            .header("cookie", &access),
+    )
+    .await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["user"]["username"], "quinn");
 
     let refreshed = post_from_browser(&platform, &client, "/api/v1/auth/refresh", &refresh).await;
-    assert_eq!(refreshed.status(), 200);
-    let rotated = cookies(&refreshed);
+    assert_eq!(refreshed.status, 200);
+    let rotated = refreshed.cookies();
     let (new_access, new_refresh) = (
         cookie(&rotated, "mercato_access"),
         cookie(&rotated, "mercato_refresh"),
@@ -159,15 +146,15 @@ async fn a_browser_signs_in_refreshes_and_signs_out_with_cookies() {
     assert_ne!(new_refresh, refresh);
 
     let replay = post_from_browser(&platform, &client, "/api/v1/auth/refresh", &refresh).await;
-    assert_eq!(replay.status(), 401, "an old refresh token is refused");
+    assert_eq!(replay.status, 401, "an old refresh token is refused");
 
-    let me_again = client
-        .get(platform.gateway.url("/api/v1/auth/me"))
-        .header("cookie", &new_access)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me_again.status(), 200, "the rotated access cookie works");
+    let me_again = send(
+        client
+            .get(platform.gateway.url("/api/v1/auth/me"))
+            .header("cookie", &new_access),
+    )
+    .await;
+    assert_eq!(me_again.status, 200, "the rotated access cookie works");
 
     let signout = post_from_browser(
         &platform,
@@ -176,8 +163,8 @@ async fn a_browser_signs_in_refreshes_and_signs_out_with_cookies() {
         &format!("{new_access}; {new_refresh}"),
     )
     .await;
-    assert_eq!(signout.status(), 204);
-    let mut cleared = cookies(&signout);
+    assert_eq!(signout.status, 204);
+    let mut cleared = signout.cookies();
     cleared.sort();
     assert_eq!(
         cleared,
@@ -185,6 +172,6 @@ async fn a_browser_signs_in_refreshes_and_signs_out_with_cookies() {
         "both cookies are cleared"
     );
     let after = post_from_browser(&platform, &client, "/api/v1/auth/refresh", &new_refresh).await;
-    assert_eq!(after.status(), 401, "the session ended on the server too");
+    assert_eq!(after.status, 401, "the session ended on the server too");
     platform.stop().await;
 }

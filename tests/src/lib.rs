@@ -5,6 +5,8 @@
 //! sink, then the gateway in front of them: the same tokens, routes and event bus as a real
 //! deployment, with nothing shared between two tests.
 
+pub mod contract;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

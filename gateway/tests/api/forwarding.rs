@@ -324,36 +324,6 @@ async fn unknown_routes_wrong_methods_and_large_bodies_are_refused_in_the_common
 }
 
 #[tokio::test]
-async fn the_openapi_document_lists_every_route() {
-    let upstream = start_upstream().await;
-    let gateway = start_gateway(Options::new(&upstream)).await;
-
-    let (status, _, document) = read(
-        gateway
-            .client
-            .get(gateway.url("/api/v1/openapi.json"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-
-    assert_eq!(status, 200);
-    assert_eq!(document["openapi"], "3.1.0");
-    for route in mercato_gateway::routes::ROUTES {
-        let operation = &document["paths"][format!("/api/v1{}", route.path)]
-            [route.method.as_str().to_lowercase()];
-        assert!(
-            operation.is_object(),
-            "{} {} missing",
-            route.method,
-            route.path
-        );
-        assert!(operation["responses"]["429"].is_object());
-    }
-}
-
-#[tokio::test]
 async fn metrics_count_requests_by_public_route_pattern() {
     let upstream = start_upstream().await;
     let gateway = start_gateway(Options::new(&upstream)).await;

@@ -4,6 +4,7 @@
     reason = "helpers of tests fail the test on any unexpected error"
 )]
 
+mod contract;
 mod forwarding;
 mod helpers;
 mod layers;

@@ -2,6 +2,7 @@
 //! routes decide what shares a transaction.
 
 use chrono::{DateTime, Duration, Utc};
+use mercato_common::openapi::{Id, Timestamp};
 use serde::Serialize;
 use sqlx::{MySqlConnection, Row};
 
@@ -33,14 +34,19 @@ pub struct UserRow {
 }
 
 /// An account as the API shows it to its owner.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserView {
+    #[schema(value_type = Id)]
     id: String,
     username: String,
+    #[schema(format = Email)]
     email: String,
+    /// ISO 3166 alpha-2 country code.
     country: String,
     profile_picture_url: Option<String>,
     email_verified: bool,
+    #[schema(value_type = Timestamp)]
     created_at: DateTime<Utc>,
 }
 

@@ -21,14 +21,15 @@ use crate::context::current_request_id;
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
 /// The JSON document of every error response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Error)]
 pub struct ErrorBody {
     /// The error itself.
     pub error: ErrorDetail,
 }
 
-/// The inside of [`ErrorBody`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What went wrong (the inside of [`ErrorBody`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable, snake_case machine-readable code (`not_found`, `validation_failed`, ...).
     pub code: String,
@@ -36,9 +37,11 @@ pub struct ErrorDetail {
     pub message: String,
     /// Per-field validation messages, when the error is about the request's fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, inline)]
     pub fields: Option<FieldErrors>,
     /// The id of the request, to match a report with the logs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub request_id: Option<String>,
 }
 

@@ -12,6 +12,7 @@
 //! - [`telemetry`]: logging and the Prometheus recorder.
 //! - [`context`]: the request id of the request being handled.
 //! - [`error`]: [`error::ApiError`], the common error body, and the JSON extractor that uses it.
+//! - [`openapi`]: the schemas and error responses every service's OpenAPI part shares.
 //! - `events` (feature `events`): the event bus: catalog, outbox, relay, consumer, inbox.
 //! - [`server`]: the HTTP server builder: probes, metrics, request ids, graceful shutdown.
 //! - [`service`]: start-up of a service behind the gateway (token layer, signals).
@@ -31,6 +32,7 @@ pub mod context;
 pub mod error;
 #[cfg(feature = "events")]
 pub mod events;
+pub mod openapi;
 pub mod server;
 #[cfg(feature = "events")]
 pub mod service;

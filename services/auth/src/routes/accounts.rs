@@ -4,32 +4,49 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use mercato_common::error::{ApiError, FieldErrors, Json, OrConflict};
+use mercato_common::error_responses;
 use mercato_common::events::catalog::{UserEmailVerified, UserRegistered};
 use mercato_common::events::emails::VerifyEmail;
 use mercato_common::events::mysql::publish;
 use mercato_common::token::CurrentUser;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
-use super::{AppState, issue_session, request_email, use_link};
+use super::{AppState, Session, issue_session, request_email, use_link};
 use crate::NAME;
 use crate::crypto::random_token;
 use crate::domain;
 use crate::store::{self, LinkPurpose, UserRow, UserView};
 
-/// `POST /v1/auth/signup`.
-#[derive(Debug, Deserialize)]
+/// A new account.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
+    /// 3 to 30 letters, digits, `_` or `-`; unique ignoring case.
+    #[schema(min_length = 3, max_length = 30, pattern = "^[A-Za-z0-9_-]+$")]
     username: String,
+    /// Unique; stored trimmed and in lower case.
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// 10 to 128 characters, not a common password, without the username or email in it.
+    #[schema(min_length = 10, max_length = 128)]
     password: String,
+    /// ISO 3166 alpha-2 country code.
+    #[schema(pattern = "^[A-Z]{2}$")]
     country: String,
+    /// An `https://` link to a picture.
     #[serde(default)]
+    #[schema(max_length = 2048, pattern = "^https://\\S+$", nullable = false)]
     profile_picture_url: Option<String>,
+    /// The client's device, trusted for later sign-ins without a code.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, nullable = false)]
     device_id: Option<String>,
 }
+
+error_responses!(
+    /// What signing up can refuse besides invalid fields.
+    SignupErrors { 409 => ["username_taken", "email_taken"] }
+);
 
 const VERIFY_TTL_HOURS: u32 = 24;
 
@@ -60,11 +77,13 @@ async fn send_verification(
 }
 
 /// Creates an account, signs it in and emails a verification link, all in one transaction.
+#[utoipa::path(post, path = "/v1/auth/signup", tag = "auth", request_body = SignupRequest,
+    responses((status = 201, description = "Signed up and signed in", body = Session), SignupErrors))]
 #[tracing::instrument(skip_all)]
 pub async fn signup(
     State(state): State<AppState>,
     Json(body): Json<SignupRequest>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Session>), ApiError> {
     let mut errors = FieldErrors::new();
     domain::check_username(&mut errors, &body.username);
     let email = domain::normalise_email(&body.email);
@@ -148,40 +167,55 @@ pub async fn signup(
     Ok((StatusCode::CREATED, Json(session)))
 }
 
-/// The answer of `GET /v1/auth/me`.
-#[derive(Debug, Serialize)]
-pub struct Me {
+/// An account, as its owner sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Account {
     user: UserView,
 }
 
-/// `GET /v1/auth/me`.
+error_responses!(
+    /// An account that no longer exists.
+    AccountErrors { 404 => ["not_found"] }
+);
+
+/// The caller's account.
+#[utoipa::path(get, path = "/v1/auth/me", tag = "auth", security(("session" = [])),
+    responses((status = 200, description = "The caller's account", body = Account), AccountErrors))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn me(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
-) -> Result<Json<Me>, ApiError> {
+) -> Result<Json<Account>, ApiError> {
     let mut conn = state.pool.acquire().await?;
     let user = store::user_by_id(&mut conn, &caller.user_id.to_string())
         .await?
         .ok_or_else(|| ApiError::not_found("no such account"))?;
-    Ok(Json(Me {
+    Ok(Json(Account {
         user: UserView::from(&user),
     }))
 }
 
-/// `POST /v1/auth/verify-email`.
-#[derive(Debug, Deserialize)]
+/// The token of an email verification link.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
+    /// The token of the link in the verification email.
     token: String,
 }
 
+error_responses!(
+    /// A link that does not work.
+    LinkErrors { 400 => ["invalid_token"], 404 => ["not_found"] }
+);
+
 /// Verifies the email address with a single-use, expiring token.
+#[utoipa::path(post, path = "/v1/auth/verify-email", tag = "auth", request_body = VerifyRequest,
+    responses((status = 200, description = "Verified", body = Account), LinkErrors))]
 #[tracing::instrument(skip_all)]
 pub async fn verify_email(
     State(state): State<AppState>,
     Json(body): Json<VerifyRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Account>, ApiError> {
     let mut tx = state.pool.begin().await?;
     let user_id = use_link(&mut tx, &body.token, LinkPurpose::VerifyEmail).await?;
     sqlx::query("UPDATE users SET email_verified = TRUE WHERE id = ?")
@@ -202,10 +236,19 @@ pub async fn verify_email(
     .await?;
     tx.commit().await?;
     state.relay.wake();
-    Ok(Json(json!({"user": UserView::from(&user)})))
+    Ok(Json(Account {
+        user: UserView::from(&user),
+    }))
 }
 
+error_responses!(
+    /// Nothing to verify.
+    ResendErrors { 404 => ["not_found"], 409 => ["already_verified"] }
+);
+
 /// Sends a new verification link; the previous one stops working.
+#[utoipa::path(post, path = "/v1/auth/verify-email/resend", tag = "auth", security(("session" = [])),
+    responses((status = 202, description = "A new link is on its way"), ResendErrors))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn resend_verification(
     State(state): State<AppState>,

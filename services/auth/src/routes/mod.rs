@@ -5,9 +5,12 @@
 //! never logged: handlers log ids and outcomes only.
 
 mod accounts;
+mod openapi;
 mod passwords;
 mod sessions;
 mod signin;
+
+pub use openapi::part as openapi;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -17,7 +20,7 @@ use mercato_common::events::RelayWaker;
 use mercato_common::events::catalog::EmailRequested;
 use mercato_common::events::emails::{EmailTemplate, Link};
 use mercato_common::events::mysql::publish;
-use serde_json::Value;
+use serde::Serialize;
 use sqlx::{MySqlConnection, MySqlPool};
 
 use crate::NAME;
@@ -88,6 +91,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A session started or continued: the account and its new refresh token. The gateway adds
+/// the access token and sets the cookies.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Session {
+    /// The signed-in account.
+    user: UserView,
+    /// The refresh token: single use, exchanged at `/auth/refresh` for the next one.
+    refresh_token: String,
+    /// Seconds until the refresh token expires.
+    #[schema(minimum = 1)]
+    refresh_expires_in: i64,
+}
+
 /// A session answer for `user`: a new refresh token in a new or continued family.
 #[tracing::instrument(skip_all)]
 async fn issue_session(
@@ -95,15 +111,15 @@ async fn issue_session(
     settings: &Limits,
     user: &UserRow,
     family_id: Option<&str>,
-) -> Result<Value, ApiError> {
+) -> Result<Session, ApiError> {
     let token = random_token().map_err(ApiError::internal)?;
     let family = family_id.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     store::insert_refresh(conn, &user.id, &family, &token, settings.refresh_ttl).await?;
-    Ok(serde_json::json!({
-        "user": UserView::from(user),
-        "refresh_token": token,
-        "refresh_expires_in": settings.refresh_ttl.num_seconds(),
-    }))
+    Ok(Session {
+        user: UserView::from(user),
+        refresh_token: token,
+        refresh_expires_in: settings.refresh_ttl.num_seconds(),
+    })
 }
 
 /// Uses a single-use link token; an unknown, used or expired one is a 400 `invalid_token`.

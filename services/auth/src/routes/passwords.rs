@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Duration;
 use mercato_common::error::{ApiError, FieldErrors, Json};
+use mercato_common::error_responses;
 use mercato_common::events::emails::{ForgotPassword, PasswordChanged};
 use mercato_common::token::CurrentUser;
 use serde::Deserialize;
@@ -15,15 +16,18 @@ use crate::store::{self, LinkPurpose, UserRow};
 
 const RESET_TTL_MINUTES: u32 = 60;
 
-/// `POST /v1/auth/password/forgot`.
-#[derive(Debug, Deserialize)]
+/// Whose password to reset.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForgotRequest {
+    /// The account's email address.
     email: String,
 }
 
 /// Emails a reset link if the account exists; the answer is 202 either way, so the route
 /// does not tell who has an account.
+#[utoipa::path(post, path = "/v1/auth/password/forgot", tag = "auth", request_body = ForgotRequest,
+    responses((status = 202, description = "If the account exists, a reset link is on its way")))]
 #[tracing::instrument(skip_all)]
 pub async fn forgot(
     State(state): State<AppState>,
@@ -61,15 +65,20 @@ pub async fn forgot(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// `POST /v1/auth/password/reset`.
-#[derive(Debug, Deserialize)]
+/// A new password, with the token of the reset link.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
+    /// The token of the link in the reset email.
     token: String,
+    /// The new password, under the same rules as at sign-up.
+    #[schema(min_length = 10, max_length = 128)]
     password: String,
 }
 
 /// Sets a new password with a single-use reset token; every session ends.
+#[utoipa::path(post, path = "/v1/auth/password/reset", tag = "auth", request_body = ResetRequest,
+    responses((status = 204, description = "The password is changed and every session ended"), super::accounts::LinkErrors))]
 #[tracing::instrument(skip_all)]
 pub async fn reset(
     State(state): State<AppState>,
@@ -87,15 +96,25 @@ pub async fn reset(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /v1/auth/password/change`.
-#[derive(Debug, Deserialize)]
+/// A new password, with the current one.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeRequest {
     current_password: String,
+    /// The new password, under the same rules as at sign-up.
+    #[schema(min_length = 10, max_length = 128)]
     new_password: String,
 }
 
+error_responses!(
+    /// A change refused.
+    ChangeErrors { 403 => ["wrong_password"], 404 => ["not_found"] }
+);
+
 /// Changes the password after checking the current one; every refresh session ends.
+#[utoipa::path(post, path = "/v1/auth/password/change", tag = "auth", security(("session" = [])),
+    request_body = ChangeRequest,
+    responses((status = 204, description = "The password is changed and every session ended"), ChangeErrors))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn change(
     State(state): State<AppState>,

@@ -4,19 +4,25 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use mercato_common::error::{ApiError, Json};
+use mercato_common::error_responses;
 use mercato_common::token::CurrentUser;
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::{AppState, issue_session};
+use super::{AppState, Session, issue_session};
 use crate::store;
 
 /// A body holding a refresh token (the gateway fills it from the cookie).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    /// The refresh token of the session's last answer.
     refresh_token: String,
 }
+
+error_responses!(
+    /// A refresh refused: the session has ended, or its token was used twice.
+    RefreshErrors { 401 => ["invalid_refresh_token", "refresh_reused"] }
+);
 
 fn invalid() -> ApiError {
     ApiError::new(
@@ -28,11 +34,13 @@ fn invalid() -> ApiError {
 
 /// Exchanges a refresh token for a new one in the same family. A token that was already
 /// exchanged means it was copied: the whole family is revoked.
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, description = "The session continues with new tokens", body = Session), RefreshErrors))]
 #[tracing::instrument(skip_all)]
 pub async fn refresh(
     State(state): State<AppState>,
     Json(body): Json<RefreshRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Session>, ApiError> {
     let mut tx = state.pool.begin().await?;
     let session = store::refresh_by_token(&mut tx, &body.refresh_token)
         .await?
@@ -61,26 +69,32 @@ pub async fn refresh(
 }
 
 /// A sign-out body: the refresh token of the session to end, if the client has it.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignoutRequest {
+    /// The session to end; without it, every session of the caller ends.
     #[serde(default)]
+    #[schema(nullable = false)]
     refresh_token: Option<String>,
 }
 
 /// Ends the session of the given refresh token, or every session of the caller without one.
+#[utoipa::path(post, path = "/v1/auth/signout", tag = "auth", security(("session" = [])),
+    request_body = Option<SignoutRequest>,
+    responses((status = 204, description = "Signed out")))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn signout(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
-    // The body is optional: an empty one ends every session of the caller.
+    // The body is optional: none (or `null`) ends every session of the caller.
     let body: SignoutRequest = if body.is_empty() {
         SignoutRequest::default()
     } else {
-        serde_json::from_slice(&body)
+        serde_json::from_slice::<Option<SignoutRequest>>(&body)
             .map_err(|err| ApiError::bad_request(format!("invalid body: {err}")))?
+            .unwrap_or_default()
     };
     let user_id = caller.user_id.to_string();
     let mut tx = state.pool.begin().await?;

@@ -11,11 +11,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use mercato_common::error::{ApiError, FieldErrors, Json};
-use serde::Deserialize;
-use serde_json::json;
+use mercato_common::error_responses;
+use mercato_common::openapi::Id;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::{AppState, issue_session, request_email};
+use super::{AppState, Session, issue_session, request_email};
 use crate::crypto::{digest, random_code};
 use crate::domain;
 use crate::store;
@@ -24,21 +25,46 @@ use mercato_common::events::emails::SignInCode;
 const OTP_TTL_MINUTES: u32 = 10;
 const OTP_ATTEMPTS: i32 = 5;
 
-/// `POST /v1/auth/signin`.
-#[derive(Debug, Deserialize)]
+/// Credentials to sign in with.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SigninRequest {
+    /// Username or email address.
     login: String,
     password: String,
+    /// The client's device; a device the account has not used gets a one-time code first.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, nullable = false)]
     device_id: Option<String>,
 }
+
+/// The answer to a sign-in from a device the account has not used: a code is on its way by
+/// email, to send with the challenge to `/auth/signin/otp`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OtpChallenge {
+    /// Always `true`.
+    otp_required: bool,
+    /// The challenge the emailed code belongs to.
+    #[schema(value_type = Id)]
+    challenge_id: String,
+}
+
+error_responses!(
+    /// A sign-in refused.
+    SigninErrors { 401 => ["unauthorized"], 429 => ["account_locked"] }
+);
 
 fn bad_credentials() -> ApiError {
     ApiError::unauthorized("the login or password is wrong")
 }
 
 /// Signs in by username or email.
+#[utoipa::path(post, path = "/v1/auth/signin", tag = "auth", request_body = SigninRequest,
+    responses(
+        (status = 200, description = "Signed in", body = Session),
+        (status = 202, description = "A one-time code was emailed: finish at `/auth/signin/otp`", body = OtpChallenge),
+        SigninErrors,
+    ))]
 #[tracing::instrument(skip_all)]
 pub async fn signin(
     State(state): State<AppState>,
@@ -121,7 +147,10 @@ pub async fn signin(
         metrics::counter!("auth_signins_total", "outcome" => "otp_required").increment(1);
         return Ok((
             StatusCode::ACCEPTED,
-            Json(json!({"otp_required": true, "challenge_id": challenge_id})),
+            Json(OtpChallenge {
+                otp_required: true,
+                challenge_id,
+            }),
         )
             .into_response());
     }
@@ -131,20 +160,30 @@ pub async fn signin(
     Ok(Json(session).into_response())
 }
 
-/// `POST /v1/auth/signin/otp`.
-#[derive(Debug, Deserialize)]
+/// The emailed code of a sign-in challenge.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OtpRequest {
+    /// The challenge of the sign-in's answer.
+    #[schema(value_type = Id)]
     challenge_id: String,
+    /// The six-digit code from the email.
     code: String,
 }
 
+error_responses!(
+    /// A code refused.
+    OtpErrors { 401 => ["invalid_code"], 429 => ["challenge_exhausted"] }
+);
+
 /// Finishes a sign-in from a new device with the emailed code, and trusts the device.
+#[utoipa::path(post, path = "/v1/auth/signin/otp", tag = "auth", request_body = OtpRequest,
+    responses((status = 200, description = "Signed in", body = Session), OtpErrors))]
 #[tracing::instrument(skip_all)]
 pub async fn signin_otp(
     State(state): State<AppState>,
     Json(body): Json<OtpRequest>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Session>, ApiError> {
     let invalid = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,

@@ -12,11 +12,12 @@ use uuid::Uuid;
 use super::envelope::Event;
 
 /// An amount of money in minor units (cents) of a currency; never floating point.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Money {
     /// Minor units, e.g. 2500 for 25.00.
     pub amount: i64,
     /// ISO 4217 code, e.g. `USD`.
+    #[schema(pattern = "^[A-Z]{3}$", min_length = 3, max_length = 3)]
     pub currency: String,
 }
 

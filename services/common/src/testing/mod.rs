@@ -216,8 +216,23 @@ impl SpawnedServer {
     }
 }
 
+/// A program of the project's Python virtualenv (`scripts/deps.sh` installs it under
+/// `$MERCATO_STATE_DIR`, default `~/.cache/mercato`): the SMTP sink, the API fuzzer, the
+/// OpenAPI validator.
+pub fn venv_bin(name: &str) -> std::path::PathBuf {
+    let state = std::env::var_os("MERCATO_STATE_DIR").map_or_else(
+        || {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/mercato")
+        },
+        std::path::PathBuf::from,
+    );
+    state.join("venv/bin").join(name)
+}
+
 #[cfg(feature = "events")]
 mod broker;
+mod golden;
 mod metrics;
 mod redis;
 mod smtp;
@@ -226,6 +241,7 @@ mod stores;
 
 #[cfg(feature = "events")]
 pub use broker::{DeadLetter, TestBroker};
+pub use golden::{check_golden, pretty_json};
 pub use metrics::{ConsumerCounts, metric_sum, scrape_metrics, wait_for_settled};
 pub use redis::TestRedis;
 pub use smtp::{SinkEmail, TestSmtpSink};

@@ -39,14 +39,7 @@ pub struct TestSmtpSink {
 }
 
 fn python() -> PathBuf {
-    if let Some(python) = std::env::var_os("MERCATO_PYTHON") {
-        return python.into();
-    }
-    let state = std::env::var_os("MERCATO_STATE_DIR").map_or_else(
-        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/mercato"),
-        PathBuf::from,
-    );
-    state.join("venv/bin/python")
+    std::env::var_os("MERCATO_PYTHON").map_or_else(|| super::venv_bin("python"), PathBuf::from)
 }
 
 fn answers_smtp(port: u16) -> bool {

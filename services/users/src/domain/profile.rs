@@ -8,7 +8,7 @@ use mercato_common::error::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 /// How well a seller speaks a language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LanguageLevel {
     /// Basic.
@@ -22,58 +22,71 @@ pub enum LanguageLevel {
 }
 
 /// A language and the level a seller speaks it at.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Language {
     /// The language's name.
+    #[schema(min_length = 2, max_length = 40)]
     pub language: String,
     /// The level.
     pub level: LanguageLevel,
 }
 
 /// A job a seller held.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Experience {
     /// Employer.
+    #[schema(min_length = 1, max_length = 100)]
     pub company: String,
     /// Job title.
+    #[schema(min_length = 1, max_length = 100)]
     pub title: String,
-    /// First year.
+    /// First year, from 1950 to this year.
+    #[schema(minimum = 1950)]
     pub start_year: i32,
-    /// Last year; absent while current.
+    /// Last year, from the first to this year; absent while current.
     #[serde(default)]
     pub end_year: Option<i32>,
     /// What the job was.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
 }
 
 /// A degree or course a seller completed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Education {
     /// ISO 3166 alpha-2 country code.
+    #[schema(pattern = "^[A-Z]{2}$")]
     pub country: String,
     /// University or school.
+    #[schema(min_length = 1, max_length = 150)]
     pub university: String,
     /// Degree title (`BSc`, `MA`, ...).
+    #[schema(min_length = 1, max_length = 50)]
     pub title: String,
     /// Subject.
+    #[schema(min_length = 1, max_length = 100)]
     pub major: String,
-    /// Year of graduation.
+    /// Year of graduation, from 1950 to ten years from now.
+    #[schema(minimum = 1950)]
     pub year: i32,
 }
 
 /// A certificate a seller holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Certificate {
     /// Certificate name.
+    #[schema(min_length = 1, max_length = 150)]
     pub name: String,
     /// Issuer.
+    #[schema(min_length = 1, max_length = 150)]
     pub from: String,
-    /// Year obtained.
+    /// Year obtained, from 1950 to this year.
+    #[schema(minimum = 1950)]
     pub year: i32,
 }
 

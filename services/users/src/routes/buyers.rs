@@ -2,6 +2,8 @@
 
 use axum::extract::{Path, State};
 use mercato_common::error::{ApiError, Json};
+use mercato_common::error_responses;
+use mercato_common::openapi::{Id, Timestamp};
 use mercato_common::token::{CurrentUser, MaybeUser};
 use mongodb::bson::doc;
 use serde::Serialize;
@@ -10,21 +12,36 @@ use super::AppState;
 use crate::store::{BuyerDoc, counter};
 
 /// A buyer as the API shows it; private fields only to the buyer themself.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Buyer)]
 pub struct BuyerView {
+    #[schema(value_type = Id)]
     id: String,
     username: String,
+    /// ISO 3166 alpha-2 country code.
     country: Option<String>,
     profile_picture_url: Option<String>,
     is_seller: bool,
+    #[schema(value_type = Option<Timestamp>)]
     registered_at: Option<String>,
+    /// Only to the buyer themself.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, format = Email)]
     email: Option<String>,
+    /// Only to the buyer themself.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     email_verified: Option<bool>,
+    /// The gigs the buyer has ordered; only to the buyer themself.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Id>>, nullable = false)]
     purchased_gigs: Option<Vec<String>>,
 }
+
+error_responses!(
+    /// No such buyer (yet).
+    BuyerErrors { 404 => ["not_found"] }
+);
 
 #[tracing::instrument(skip_all)]
 async fn view(state: &AppState, buyer: BuyerDoc, private: bool) -> Result<BuyerView, ApiError> {
@@ -65,6 +82,8 @@ async fn view(state: &AppState, buyer: BuyerDoc, private: bool) -> Result<BuyerV
 }
 
 /// The caller's own buyer profile, with private fields.
+#[utoipa::path(get, path = "/v1/buyers/me", tag = "users", security(("session" = [])),
+    responses((status = 200, description = "The caller's buyer profile", body = BuyerView), BuyerErrors))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
 pub async fn me(
     State(state): State<AppState>,
@@ -80,6 +99,9 @@ pub async fn me(
 }
 
 /// A buyer's public profile (private fields too when it is the caller's own).
+#[utoipa::path(get, path = "/v1/buyers/{username}", tag = "users", operation_id = "buyer_by_username", security((), ("session" = [])),
+    params(("username" = String, Path, description = "The buyer's username, in any case")),
+    responses((status = 200, description = "The profile", body = BuyerView), BuyerErrors))]
 #[tracing::instrument(skip_all, fields(username = %username))]
 pub async fn by_username(
     State(state): State<AppState>,

@@ -1,7 +1,10 @@
 //! The users service's HTTP API, served to the gateway under `/v1`.
 
 mod buyers;
+mod openapi;
 mod sellers;
+
+pub use openapi::part as openapi;
 
 use axum::Router;
 use axum::routing::{get, patch, post};
