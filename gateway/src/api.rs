@@ -27,7 +27,9 @@ use serde_json::Value;
 use crate::AppState;
 use crate::limits::Decision;
 use crate::proxy::{ForwardError, connection_named, forwardable, strip_response_headers};
-use crate::routes::{Access, AccountLimit, Match, PREFIX, Route, Session, find, public_path};
+use crate::routes::{
+    Access, AccountLimit, Match, PREFIX, Route, Session, allowed_methods, find, public_path,
+};
 use crate::session::{self, Identity, REFRESH_COOKIE};
 
 static X_FORWARDED_FOR: http::HeaderName = http::HeaderName::from_static("x-forwarded-for");
@@ -47,12 +49,16 @@ pub async fn handle(
     let route = match find(request.method(), &path) {
         Match::Found(route) => route,
         Match::WrongMethod => {
-            return ApiError::new(
+            let mut response = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 "this route does not accept that method",
             )
             .into_response();
+            if let Ok(allow) = HeaderValue::try_from(allowed_methods(&path)) {
+                response.headers_mut().insert(http::header::ALLOW, allow);
+            }
+            return response;
         }
         Match::NotFound => return ApiError::not_found("no such route").into_response(),
     };

@@ -109,7 +109,6 @@ pub fn assemble(parts: &BTreeMap<String, Value>) -> anyhow::Result<Value> {
                 changes state must come from an allowed origin. Every error has the shape of \
                 `Error`, with a stable `error.code`.",
         },
-        "servers": [{"url": "/api/v1"}],
         "paths": paths,
         "components": {
             "schemas": schemas,

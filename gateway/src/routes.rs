@@ -560,6 +560,21 @@ pub fn find(method: &Method, path: &str) -> Match {
     }
 }
 
+/// The methods some route serves at `path` (the part after `/api/v1`), in table order: the
+/// `Allow` header of a 405.
+pub fn allowed_methods(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut methods: Vec<&str> = Vec::new();
+    for (route, prepared) in ROUTES.iter().zip(PREPARED.iter()) {
+        if segments_match(&prepared.segments, &segments)
+            && !methods.contains(&route.method.as_str())
+        {
+            methods.push(route.method.as_str());
+        }
+    }
+    methods.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,9 @@ use std::time::Duration;
 use mercato_common::testing::eventually;
 use mercato_e2e::contract::{Answer, send};
 use mercato_e2e::{ORIGIN, Platform};
-use serde_json::{Value, json};
+use serde_json::json;
 
-const PASSWORD: &str = "correct horse battery staple";
+use crate::people::{PASSWORD, link_token, sign_up};
 
 fn cookie(set: &[String], name: &str) -> String {
     set.iter()
@@ -31,22 +31,6 @@ async fn post_from_browser(
             .header("origin", ORIGIN),
     )
     .await
-}
-
-async fn sign_up(
-    platform: &Platform,
-    client: &reqwest::Client,
-    username: &str,
-) -> (Value, Vec<String>) {
-    let response = send(
-        client
-            .post(platform.gateway.url("/api/v1/auth/signup"))
-            .json(&json!({"username": username, "email": format!("{username}@example.test"), "password": PASSWORD, "country": "DE", "device_id": "browser-1"})),
-    )
-    .await;
-    assert_eq!(response.status, 201);
-    let set = response.cookies();
-    (response.body, set)
 }
 
 #[tokio::test]
@@ -76,12 +60,7 @@ async fn signing_up_creates_the_buyer_and_emails_a_verification_link_that_works(
         .remove(0);
     assert_eq!(email.rcpt_to, vec!["paula@example.test"]);
     assert_eq!(email.subject, "Confirm your email address");
-    let text = email.text.unwrap();
-    let link = text
-        .split_whitespace()
-        .find(|w| w.starts_with("https://mercato.test/verify-email?token="))
-        .unwrap();
-    let token = link.split("token=").nth(1).unwrap();
+    let token = link_token(&email.text.unwrap(), "/verify-email");
     let verified = send(
         client
             .post(platform.gateway.url("/api/v1/auth/verify-email"))

@@ -1,4 +1,6 @@
 //! End-to-end tests: the platform's components running together.
 
+mod fuzz;
 mod journeys;
+mod people;
 mod platform;

@@ -113,6 +113,16 @@ impl Platform {
     ///
     /// If a component fails to start.
     pub async fn start() -> Self {
+        Self::start_with_gateway_flags(&[]).await
+    }
+
+    /// [`Platform::start`] with extra settings for the gateway, as command-line flags
+    /// (`--rate-limit-per-ip=...`).
+    ///
+    /// # Panics
+    ///
+    /// If a component fails to start or a flag is not the gateway's.
+    pub async fn start_with_gateway_flags(flags: &[&str]) -> Self {
         let keys = TestKeys::new();
         let broker = TestBroker::new().await;
         let mail = TestSmtpSink::start().await;
@@ -163,17 +173,21 @@ impl Platform {
             .map(|s| format!("{}=http://{}", s.name, s.addr))
             .collect();
         let pem = keys.signing.to_pkcs8_pem().expect("the key encodes");
-        let gateway_config = <mercato_gateway::Config as clap::Parser>::try_parse_from([
-            "gateway".to_owned(),
-            "--listen-addr=127.0.0.1:0".to_owned(),
-            "--shutdown-drain-seconds=0".to_owned(),
-            format!("--token-signing-key={}", pem.expose_secret()),
-            format!("--token-signing-kid={}", keys.signing.kid()),
-            format!("--redis-prefix={}:", broker.config.topology.queue_prefix),
-            format!("--upstreams={}", upstreams.join(",")),
-            "--cookie-secure=false".to_owned(),
-            format!("--allowed-origins={ORIGIN}"),
-        ])
+        let gateway_config = <mercato_gateway::Config as clap::Parser>::try_parse_from(
+            [
+                "gateway".to_owned(),
+                "--listen-addr=127.0.0.1:0".to_owned(),
+                "--shutdown-drain-seconds=0".to_owned(),
+                format!("--token-signing-key={}", pem.expose_secret()),
+                format!("--token-signing-kid={}", keys.signing.kid()),
+                format!("--redis-prefix={}:", broker.config.topology.queue_prefix),
+                format!("--upstreams={}", upstreams.join(",")),
+                "--cookie-secure=false".to_owned(),
+                format!("--allowed-origins={ORIGIN}"),
+            ]
+            .into_iter()
+            .chain(flags.iter().map(|flag| (*flag).to_owned())),
+        )
         .expect("the gateway settings parse");
         let shutdown = Shutdown::new();
         let gateway = Component::serve(

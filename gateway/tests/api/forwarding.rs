@@ -285,10 +285,10 @@ async fn unknown_routes_wrong_methods_and_large_bodies_are_refused_in_the_common
             .unwrap(),
     )
     .await;
-    let (wrong, _, wrong_method) = read(
+    let (wrong, wrong_headers, wrong_method) = read(
         gateway
             .client
-            .delete(gateway.url("/api/v1/categories"))
+            .delete(gateway.url("/api/v1/sellers/me"))
             .send()
             .await
             .unwrap(),
@@ -312,6 +312,10 @@ async fn unknown_routes_wrong_methods_and_large_bodies_are_refused_in_the_common
     assert_eq!(
         (wrong, wrong_method["error"]["code"].as_str()),
         (405, Some("method_not_allowed"))
+    );
+    assert_eq!(
+        wrong_headers["allow"], "PATCH, GET",
+        "the methods of /sellers/me and of /sellers/{{id}}, which it also matches"
     );
     assert!(
         wrong_method["error"]["request_id"].is_string(),

@@ -35,11 +35,15 @@ pub struct SignupRequest {
     country: String,
     /// An `https://` link to a picture.
     #[serde(default)]
-    #[schema(max_length = 2048, pattern = "^https://\\S+$", nullable = false)]
+    #[schema(max_length = 2048, pattern = "^https://\\S+$")]
     profile_picture_url: Option<String>,
-    /// The client's device, trusted for later sign-ins without a code.
+    /// The client's device (printable characters), trusted for later sign-ins without a code.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 100, nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+    )]
     device_id: Option<String>,
 }
 

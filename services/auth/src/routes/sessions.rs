@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
-use mercato_common::error::{ApiError, Json};
+use mercato_common::error::{ApiError, Json, json_object};
 use mercato_common::error_responses;
 use mercato_common::token::CurrentUser;
 use serde::Deserialize;
@@ -74,7 +74,6 @@ pub async fn refresh(
 pub struct SignoutRequest {
     /// The session to end; without it, every session of the caller ends.
     #[serde(default)]
-    #[schema(nullable = false)]
     refresh_token: Option<String>,
 }
 
@@ -89,12 +88,10 @@ pub async fn signout(
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
     // The body is optional: none (or `null`) ends every session of the caller.
-    let body: SignoutRequest = if body.is_empty() {
+    let body: SignoutRequest = if body.trim_ascii().is_empty() || body.trim_ascii() == b"null" {
         SignoutRequest::default()
     } else {
-        serde_json::from_slice::<Option<SignoutRequest>>(&body)
-            .map_err(|err| ApiError::bad_request(format!("invalid body: {err}")))?
-            .unwrap_or_default()
+        json_object(&body)?
     };
     let user_id = caller.user_id.to_string();
     let mut tx = state.pool.begin().await?;

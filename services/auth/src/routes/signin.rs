@@ -34,7 +34,11 @@ pub struct SigninRequest {
     password: String,
     /// The client's device; a device the account has not used gets a one-time code first.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 100, nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]+$"
+    )]
     device_id: Option<String>,
 }
 

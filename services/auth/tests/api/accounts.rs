@@ -76,6 +76,14 @@ async fn invalid_fields_get_422_with_a_reason_per_field() {
         refused["error"]["fields"]["is_admin"].is_array(),
         "{refused}"
     );
+    // serde would fill the fields from an array, in declaration order: only objects are bodies.
+    let positional = json!(["carol", "carol@example.test", "correct horse battery", "DE"]);
+    let (array_status, array_refused) = app.post("/signup", None, &positional).await;
+    assert_eq!(array_status, 422, "{array_refused}");
+    assert_eq!(
+        array_refused["error"]["fields"]["body"],
+        json!(["must be a JSON object"])
+    );
     let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&app.db.pool)
         .await

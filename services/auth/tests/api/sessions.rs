@@ -40,6 +40,15 @@ async fn sign_out_ends_the_session_and_unknown_tokens_are_refused() {
     let session = app.signup("lea").await;
     let token = session["refresh_token"].as_str().unwrap().to_owned();
 
+    let (not_an_object, refused) = app
+        .post("/signout", Some(&caller_of(&session)), &json!([]))
+        .await;
+    assert_eq!(not_an_object, 422, "{refused}");
+    let (still_valid, rotated) = app
+        .post("/refresh", None, &json!({"refresh_token": token}))
+        .await;
+    assert_eq!(still_valid, 200, "a refused sign-out ends nothing");
+    let token = rotated["refresh_token"].as_str().unwrap().to_owned();
     let (signout, _) = app
         .post(
             "/signout",

@@ -41,30 +41,31 @@ pub struct CreateSellerRequest {
     pub(super) response_time_hours: u32,
 }
 
-/// Changes to a seller profile: any subset of its fields, under the same rules as when the
-/// profile was created.
+/// Changes to a seller profile: at least one of its fields, under the same rules as when the
+/// profile was created; a field left out or `null` keeps its value.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct UpdateSellerRequest {
-    #[schema(min_length = 2, max_length = 100, nullable = false)]
+    #[schema(min_length = 2, max_length = 100)]
     full_name: Option<String>,
-    #[schema(min_length = 5, max_length = 100, nullable = false)]
+    #[schema(min_length = 5, max_length = 100)]
     one_liner: Option<String>,
-    #[schema(min_length = 20, max_length = 2000, nullable = false)]
+    #[schema(min_length = 20, max_length = 2000)]
     description: Option<String>,
-    #[schema(min_items = 1, max_items = 10, nullable = false)]
+    #[schema(min_items = 1, max_items = 10)]
     languages: Option<Vec<Language>>,
-    #[schema(min_items = 1, max_items = 20, nullable = false)]
+    #[schema(min_items = 1, max_items = 20)]
     skills: Option<Vec<String>>,
-    #[schema(max_items = 20, nullable = false)]
+    #[schema(max_items = 20)]
     experience: Option<Vec<Experience>>,
-    #[schema(max_items = 10, nullable = false)]
+    #[schema(max_items = 10)]
     education: Option<Vec<Education>>,
-    #[schema(max_items = 20, nullable = false)]
+    #[schema(max_items = 20)]
     certificates: Option<Vec<Certificate>>,
-    #[schema(max_items = 10, nullable = false)]
+    #[schema(max_items = 10)]
     social_links: Option<Vec<String>>,
-    #[schema(minimum = 1, maximum = 168, nullable = false)]
+    #[schema(minimum = 1, maximum = 168)]
     response_time_hours: Option<u32>,
 }
 

@@ -1,0 +1,93 @@
+//! The public API fuzzed: schemathesis generates requests for every operation of the contract
+//! from its schemas (valid ones and invalid ones), sends them through the gateway to the real
+//! services as a verified buyer who is also a seller, and checks every answer: no server error,
+//! a documented status, the documented content type, a body its schema accepts.
+//!
+//! The run is reproducible (fixed seed) and bounded (examples per operation); the gateway's
+//! rate limits are raised for it through its settings, as an operator would for a load test.
+
+use std::path::PathBuf;
+
+use mercato_common::testing::venv_bin;
+use mercato_e2e::Platform;
+
+use crate::people::verified_seller;
+
+/// Checks the run applies to every answer.
+const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,unsupported_method,missing_required_header,ignored_auth";
+/// Fixed, so a failure found in CI reproduces locally.
+const SEED: &str = "20261201";
+/// Test cases per operation and phase.
+const MAX_EXAMPLES: &str = "100";
+
+#[tokio::test]
+async fn the_public_api_keeps_its_contract_under_fuzzing() {
+    let platform = Platform::start_with_gateway_flags(&[
+        "--rate-limit-per-ip=1000000",
+        "--rate-limit-per-account=1000000",
+    ])
+    .await;
+    let client = reqwest::Client::new();
+    let token = verified_seller(&platform, &client, "fuzzer").await;
+    let schema = platform.gateway.url("/api/v1/openapi.json");
+    let reports = tempfile_dir();
+    let program = venv_bin("schemathesis");
+
+    let report = reports.join("run.json");
+    let args: Vec<String> = vec![
+        "run".into(),
+        schema,
+        "--checks".into(),
+        CHECKS.into(),
+        "--seed".into(),
+        SEED.into(),
+        "--max-examples".into(),
+        MAX_EXAMPLES.into(),
+        "--workers".into(),
+        "2".into(),
+        "--phases".into(),
+        "examples,coverage,fuzzing".into(),
+        "--header".into(),
+        format!("Authorization: Bearer {token}"),
+        "--request-timeout".into(),
+        "30".into(),
+        "--report".into(),
+        "json".into(),
+        "--report-json-path".into(),
+        report.display().to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(&program)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap_or_else(|err| {
+                panic!(
+                    "{} cannot run ({err}); scripts/deps.sh installs it",
+                    program.display()
+                )
+            })
+    })
+    .await
+    .expect("the fuzzer's thread ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // The summary stays in the test's output, for the numbers of a passing run too.
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the fuzzer found answers outside the contract:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    platform.stop().await;
+}
+
+/// A fresh directory for the fuzzer's reports.
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mercato-fuzz-{}", uuid_suffix()));
+    std::fs::create_dir_all(&dir).expect("the report directory is created");
+    dir
+}
+
+fn uuid_suffix() -> String {
+    mercato_common::testing::TestNames::new().suffix
+}
