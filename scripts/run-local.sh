@@ -100,4 +100,5 @@ done
 status
 echo
 echo "Mercato is running. Gateway: http://127.0.0.1:4000"
+echo "API reference: http://127.0.0.1:4000/api/v1/docs"
 echo "Stop it with: scripts/run-local.sh stop"

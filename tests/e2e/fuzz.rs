@@ -1,20 +1,24 @@
 //! The public API fuzzed: schemathesis generates requests for every operation of the contract
 //! from its schemas (valid ones and invalid ones), sends them through the gateway to the real
 //! services as a verified buyer who is also a seller, and checks every answer: no server error,
-//! a documented status, the documented content type, a body its schema accepts.
+//! a documented status, the documented content type, a body its schema accepts; a request the
+//! schema refuses answered with a 4xx; a method no route has answered 405 with `Allow`; a
+//! signed-in operation refused without credentials.
 //!
 //! The run is reproducible (fixed seed) and bounded (examples per operation); the gateway's
 //! rate limits are raised for it through its settings, as an operator would for a load test.
+//! Its summary (operations, cases, failures) is in the test's output; a JSON report of every
+//! case is written under the system's temporary directory.
 
-use std::path::PathBuf;
-
-use mercato_common::testing::venv_bin;
+use mercato_common::testing::{TestNames, venv_bin};
 use mercato_e2e::Platform;
 
 use crate::people::verified_seller;
 
 /// Checks the run applies to every answer.
-const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,unsupported_method,missing_required_header,ignored_auth";
+const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
+    response_schema_conformance,negative_data_rejection,unsupported_method,\
+    missing_required_header,ignored_auth";
 /// Fixed, so a failure found in CI reproduces locally.
 const SEED: &str = "20261201";
 /// Test cases per operation and phase.
@@ -30,10 +34,12 @@ async fn the_public_api_keeps_its_contract_under_fuzzing() {
     let client = reqwest::Client::new();
     let token = verified_seller(&platform, &client, "fuzzer").await;
     let schema = platform.gateway.url("/api/v1/openapi.json");
-    let reports = tempfile_dir();
     let program = venv_bin("schemathesis");
-
-    let report = reports.join("run.json");
+    // Its own folder: schemathesis keeps a cache of past failures in the working directory, and
+    // a run must neither replay another run's nor leave files in the repository.
+    let workdir = std::env::temp_dir().join(format!("mercato-fuzz-{}", TestNames::new().suffix));
+    std::fs::create_dir_all(&workdir).expect("the fuzzer's folder is created");
+    let report = workdir.join("report.json");
     let args: Vec<String> = vec![
         "run".into(),
         schema,
@@ -59,6 +65,7 @@ async fn the_public_api_keeps_its_contract_under_fuzzing() {
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(&program)
             .args(&args)
+            .current_dir(&workdir)
             .env("NO_COLOR", "1")
             .output()
             .unwrap_or_else(|err| {
@@ -79,15 +86,4 @@ async fn the_public_api_keeps_its_contract_under_fuzzing() {
         String::from_utf8_lossy(&output.stderr)
     );
     platform.stop().await;
-}
-
-/// A fresh directory for the fuzzer's reports.
-fn tempfile_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mercato-fuzz-{}", uuid_suffix()));
-    std::fs::create_dir_all(&dir).expect("the report directory is created");
-    dir
-}
-
-fn uuid_suffix() -> String {
-    mercato_common::testing::TestNames::new().suffix
 }
