@@ -24,72 +24,53 @@ pub use utoipa;
 /// The security scheme a service part names for a signed-in caller.
 pub const SESSION_SCHEME: &str = "session";
 
-/// A named string schema; `$ref`-erenced wherever a field uses it as its `value_type`.
-fn string_schema(format: Option<SchemaFormat>, description: &str) -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .format(format)
-        .description(Some(description))
-        .into()
+/// Declares a named string schema, `$ref`-erenced wherever a field names it as its
+/// `value_type`.
+macro_rules! named_string_schema {
+    ($(#[$meta:meta])* $name:ident, $format:expr, $description:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name;
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format($format)
+                    .description(Some($description))
+                    .into()
+            }
+        }
+
+        impl ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
 }
 
-/// An object's id: a UUID the server made (`#[schema(value_type = Id)]`).
-#[derive(Debug, Clone, Copy)]
-pub struct Id;
+named_string_schema!(
+    /// An object's id: a UUID the server made (`#[schema(value_type = Id)]`).
+    Id,
+    Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)),
+    "An id the server made (a UUID)."
+);
 
-impl PartialSchema for Id {
-    fn schema() -> RefOr<Schema> {
-        string_schema(
-            Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)),
-            "An id the server made (a UUID).",
-        )
-    }
-}
+named_string_schema!(
+    /// A moment, as RFC 3339 date-time text in UTC (`#[schema(value_type = Timestamp)]`).
+    Timestamp,
+    Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)),
+    "A moment in RFC 3339 form, e.g. `2026-05-01T09:30:00Z`."
+);
 
-impl ToSchema for Id {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Id")
-    }
-}
-
-/// A moment, as RFC 3339 date-time text in UTC (`#[schema(value_type = Timestamp)]`).
-#[derive(Debug, Clone, Copy)]
-pub struct Timestamp;
-
-impl PartialSchema for Timestamp {
-    fn schema() -> RefOr<Schema> {
-        string_schema(
-            Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)),
-            "A moment in RFC 3339 form, e.g. `2026-05-01T09:30:00Z`.",
-        )
-    }
-}
-
-impl ToSchema for Timestamp {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Timestamp")
-    }
-}
-
-/// The position after a page of a list, to pass back for the next page; opaque to clients
-/// (`#[schema(value_type = Cursor)]`).
-#[derive(Debug, Clone, Copy)]
-pub struct Cursor;
-
-impl PartialSchema for Cursor {
-    fn schema() -> RefOr<Schema> {
-        string_schema(
-            None,
-            "An opaque position in a list: pass it back unchanged to get the next page.",
-        )
-    }
-}
-
-impl ToSchema for Cursor {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Cursor")
-    }
-}
+named_string_schema!(
+    /// The position after a page of a list, to pass back for the next page; opaque to clients
+    /// (`#[schema(value_type = Cursor)]`).
+    Cursor,
+    None,
+    "An opaque position in a list: pass it back unchanged to get the next page."
+);
 
 /// The reason phrase of a status, for the descriptions of error responses.
 fn reason(status: u16) -> &'static str {

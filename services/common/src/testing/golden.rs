@@ -38,3 +38,17 @@ pub fn pretty_json(value: &serde_json::Value) -> String {
     text.push('\n');
     text
 }
+
+/// Fails when the OpenAPI part committed as `openapi.json` in the crate at `manifest_dir`
+/// (its `CARGO_MANIFEST_DIR`) differs from `part`, the one its handlers derive.
+///
+/// # Panics
+///
+/// As [`check_golden`].
+pub fn check_openapi_part(manifest_dir: &str, package: &str, part: &serde_json::Value) {
+    check_golden(
+        &Path::new(manifest_dir).join("openapi.json"),
+        &pretty_json(part),
+        &format!("UPDATE_GOLDEN=1 cargo nextest run -p {package} committed_part"),
+    );
+}

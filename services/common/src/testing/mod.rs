@@ -241,7 +241,7 @@ mod stores;
 
 #[cfg(feature = "events")]
 pub use broker::{DeadLetter, TestBroker};
-pub use golden::{check_golden, pretty_json};
+pub use golden::{check_golden, check_openapi_part, pretty_json};
 pub use metrics::{ConsumerCounts, metric_sum, scrape_metrics, wait_for_settled};
 pub use redis::TestRedis;
 pub use smtp::{SinkEmail, TestSmtpSink};

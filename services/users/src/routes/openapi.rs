@@ -29,14 +29,12 @@ pub fn part() -> Value {
 
 #[cfg(test)]
 mod tests {
-    use mercato_common::testing::{check_golden, pretty_json};
-
     #[test]
     fn the_committed_part_is_what_the_handlers_derive() {
-        check_golden(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json"),
-            &pretty_json(&super::part()),
-            "UPDATE_GOLDEN=1 cargo nextest run -p mercato-users committed_part",
+        mercato_common::testing::check_openapi_part(
+            env!("CARGO_MANIFEST_DIR"),
+            env!("CARGO_PKG_NAME"),
+            &super::part(),
         );
     }
 }
