@@ -21,6 +21,7 @@ components=(
   "notifications 4001 notifications"
   "auth 4002 auth"
   "users 4003 users"
+  "gigs 4004 gigs"
 )
 
 stop() {
@@ -78,7 +79,7 @@ for entry in "${components[@]}"; do
   TOKEN_SIGNING_KEY_FILE=$dev/keys/dev-1.pem \
   TOKEN_SIGNING_KID=dev-1 \
   TOKEN_JWKS_FILE=$dev/keys/jwks.json \
-  UPSTREAMS=auth=http://127.0.0.1:4002,users=http://127.0.0.1:4003 \
+  UPSTREAMS=auth=http://127.0.0.1:4002,users=http://127.0.0.1:4003,gigs=http://127.0.0.1:4004 \
   COOKIE_SECURE=false \
   ALLOWED_ORIGINS=http://127.0.0.1:4000,http://localhost:4000 \
     setsid nohup "$bin/$binary" >>"$dev/logs/$name.log" 2>&1 </dev/null &
@@ -97,8 +98,10 @@ done
 
 "$bin/auth-seed"
 "$bin/users-seed"
+"$bin/gigs-seed"
 status
 echo
 echo "Mercato is running. Gateway: http://127.0.0.1:4000"
 echo "API reference: http://127.0.0.1:4000/api/v1/docs"
+echo "Try a search:  curl -s 'http://127.0.0.1:4000/api/v1/gigs?q=logo&sort=price_asc'"
 echo "Stop it with: scripts/run-local.sh stop"

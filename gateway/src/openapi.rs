@@ -19,9 +19,10 @@ use crate::routes::{Access, ROUTES, Route, Session, public_path};
 use crate::session::{ACCESS_COOKIE, REFRESH_COOKIE, is_unsafe};
 
 /// The services' committed parts.
-pub const PARTS: [(&str, &str); 2] = [
+pub const PARTS: [(&str, &str); 3] = [
     ("auth", include_str!("../../services/auth/openapi.json")),
     ("users", include_str!("../../services/users/openapi.json")),
+    ("gigs", include_str!("../../services/gigs/openapi.json")),
 ];
 
 /// The public document, from the committed parts.
@@ -92,6 +93,18 @@ pub fn assemble(parts: &BTreeMap<String, Value>) -> anyhow::Result<Value> {
             }
         }
     }
+    let mut references = Vec::new();
+    collect_references(&Value::Object(paths.clone()), &mut references);
+    collect_references(&json!(schemas), &mut references);
+    for reference in references {
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or(&reference);
+        ensure!(
+            schemas.contains_key(name) || (name == "IssuedSession" && issues_sessions),
+            "`{reference}` is used but no part defines it"
+        );
+    }
     if issues_sessions {
         let session = schemas
             .get("Session")
@@ -118,6 +131,20 @@ pub fn assemble(parts: &BTreeMap<String, Value>) -> anyhow::Result<Value> {
             },
         },
     }))
+}
+
+/// Every `$ref` in `value`.
+fn collect_references(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            if let Some(Value::String(reference)) = object.get("$ref") {
+                into.push(reference.clone());
+            }
+            object.values().for_each(|v| collect_references(v, into));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_references(v, into)),
+        _ => {}
+    }
 }
 
 /// A service's operation as the public API offers it.
@@ -337,6 +364,19 @@ mod tests {
         let error = assemble(&parts).unwrap_err().to_string();
 
         assert!(error.contains("`Error` of users"), "{error}");
+    }
+
+    #[test]
+    fn a_schema_used_but_defined_by_no_part_is_refused() {
+        let mut parts = parts();
+        parts.get_mut("gigs").unwrap()["components"]["schemas"]
+            .as_object_mut()
+            .unwrap()
+            .remove("Sort");
+
+        let error = assemble(&parts).unwrap_err().to_string();
+
+        assert!(error.contains("#/components/schemas/Sort"), "{error}");
     }
 
     #[test]

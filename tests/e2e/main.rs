@@ -1,6 +1,7 @@
 //! End-to-end tests: the platform's components running together.
 
 mod fuzz;
+mod gigs;
 mod journeys;
 mod people;
 mod platform;

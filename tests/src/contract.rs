@@ -65,9 +65,13 @@ fn close_objects(value: &mut Value) {
     }
 }
 
-/// `text` as one JSON pointer token.
+/// `text` as one JSON pointer token inside a URI fragment (`{` and `}` of path templates are
+/// not allowed there as they are).
 fn pointer_token(text: &str) -> String {
-    text.replace('~', "~0").replace('/', "~1")
+    text.replace('~', "~0")
+        .replace('/', "~1")
+        .replace('{', "%7B")
+        .replace('}', "%7D")
 }
 
 impl Contract {

@@ -14,7 +14,9 @@ use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::server::{HttpServer, Shutdown};
 use mercato_common::service::stores::{MongoConfig, SqlConfig};
 use mercato_common::service::{Config, Service, ServiceConfig, start};
-use mercato_common::testing::{TestBroker, TestKeys, TestMongo, TestMySql, TestSmtpSink};
+use mercato_common::testing::{
+    TestBroker, TestKeys, TestMongo, TestMySql, TestPostgres, TestSmtpSink,
+};
 
 /// The browser origin the gateway allows in these tests.
 pub const ORIGIN: &str = "https://app.mercato.test";
@@ -87,6 +89,8 @@ pub struct Platform {
     pub mongo: TestMongo,
     /// The auth service's database.
     pub mysql: TestMySql,
+    /// The gigs service's database.
+    pub postgres: TestPostgres,
     /// The gateway.
     pub gateway: Component,
     /// The services.
@@ -128,6 +132,7 @@ impl Platform {
         let mail = TestSmtpSink::start().await;
         let mongo = TestMongo::new().await;
         let mysql = TestMySql::new().await;
+        let postgres = TestPostgres::new().await;
         let shared = ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
@@ -153,6 +158,13 @@ impl Platform {
                 shared: shared.clone(),
                 own: mercato_users::Settings {
                     database: MongoConfig::local(mongo.db.name()),
+                },
+            })
+            .await,
+            start_service::<mercato_gigs::Gigs>(&Config {
+                shared: shared.clone(),
+                own: mercato_gigs::Settings {
+                    database: SqlConfig::at(postgres.url()),
                 },
             })
             .await,
@@ -204,6 +216,7 @@ impl Platform {
             mail,
             mongo,
             mysql,
+            postgres,
             gateway,
             services,
         }
@@ -220,9 +233,11 @@ impl Platform {
                 mercato_notifications::NAME,
                 mercato_users::NAME,
                 mercato_auth::NAME,
+                mercato_gigs::NAME,
             ])
             .await;
         self.mongo.drop_database().await;
         self.mysql.drop_database().await;
+        self.postgres.drop_database().await;
     }
 }

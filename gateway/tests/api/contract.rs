@@ -35,6 +35,7 @@ fn the_contract_and_every_part_are_valid_openapi_3_1() {
         "gateway/openapi.json",
         "services/auth/openapi.json",
         "services/users/openapi.json",
+        "services/gigs/openapi.json",
     ] {
         let output = std::process::Command::new(&validator)
             .arg(repository().join(file))
@@ -45,11 +46,13 @@ fn the_contract_and_every_part_are_valid_openapi_3_1() {
                     validator.display()
                 )
             });
+        // The validator repeats the whole document in its message: keep its last line.
+        let said = String::from_utf8_lossy(&output.stdout);
+        let said = said.lines().last().unwrap_or_default();
         assert!(
             output.status.success(),
-            "{file} is not valid OpenAPI: {}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
+            "{file} is not valid OpenAPI: {}",
+            said.chars().take(2000).collect::<String>()
         );
     }
 }

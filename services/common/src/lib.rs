@@ -11,11 +11,15 @@
 //! - [`config`]: the settings every component shares, flattened into each component's own config.
 //! - [`telemetry`]: logging and the Prometheus recorder.
 //! - [`context`]: the request id of the request being handled.
+//! - [`demo`]: the demo accounts every local seed creates.
+//! - [`extract`]: the query extractor with the common error shape.
 //! - [`error`]: [`error::ApiError`], the common error body, and the JSON extractor that uses it.
+//! - [`ratings`]: ratings as answers show them.
 //! - [`openapi`]: the schemas and error responses every service's OpenAPI part shares.
 //! - `events` (feature `events`): the event bus: catalog, outbox, relay, consumer, inbox.
 //! - [`server`]: the HTTP server builder: probes, metrics, request ids, graceful shutdown.
 //! - [`service`]: start-up of a service behind the gateway (token layer, signals).
+//! - [`validation`]: collecting a request's field errors for one 422.
 //! - [`token`]: Ed25519 gateway tokens: keys, minting, verification, axum extractors and layer.
 //! - `testing` (feature `test-support`): spawning components on port 0 and isolating test runs.
 #![warn(missing_docs)]
@@ -29,15 +33,19 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod demo;
 pub mod error;
 #[cfg(feature = "events")]
 pub mod events;
+pub mod extract;
 pub mod openapi;
+pub mod ratings;
 pub mod server;
 #[cfg(feature = "events")]
 pub mod service;
 pub mod telemetry;
 pub mod token;
+pub mod validation;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

@@ -49,6 +49,31 @@ impl TestBroker {
         &self.connection
     }
 
+    /// Publishes `envelope` to the test's events exchange, as its producer's relay would.
+    ///
+    /// # Panics
+    ///
+    /// On broker errors.
+    pub async fn publish(&self, envelope: &crate::events::Envelope) {
+        let publisher = crate::events::publisher::Publisher::open(&self.connection)
+            .await
+            .expect("a publisher channel opens");
+        let message = crate::events::publisher::OutgoingMessage::new(
+            envelope.id,
+            envelope.event_type.clone(),
+            None,
+            envelope.to_bytes(),
+        );
+        publisher
+            .publish_one(
+                &self.config.topology.exchange,
+                &envelope.event_type,
+                &message,
+            )
+            .await
+            .expect("the broker confirms the event");
+    }
+
     /// Declares a plain queue bound to `keys` on the events exchange and returns a stream of
     /// the envelopes that arrive on it.
     ///

@@ -5,7 +5,6 @@ use std::time::Duration;
 use chrono::Utc;
 use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::events::catalog::UserRegistered;
-use mercato_common::events::publisher::{OutgoingMessage, Publisher};
 use mercato_common::events::{Envelope, Event};
 use mercato_common::server::Shutdown;
 use mercato_common::service::stores::MongoConfig;
@@ -103,21 +102,7 @@ impl TestApp {
 
     /// Publishes `envelope` to the test exchange as the producer's relay would.
     pub async fn publish(&self, envelope: &Envelope) {
-        let publisher = Publisher::open(self.broker.connection()).await.unwrap();
-        let message = OutgoingMessage::new(
-            envelope.id,
-            envelope.event_type.clone(),
-            None,
-            envelope.to_bytes(),
-        );
-        publisher
-            .publish_one(
-                &self.broker.config.topology.exchange,
-                &envelope.event_type,
-                &message,
-            )
-            .await
-            .unwrap();
+        self.broker.publish(envelope).await;
     }
 
     /// Waits until `deliveries` deliveries have finished in all (see [`wait_for_settled`])

@@ -3,13 +3,14 @@
 mod requests;
 mod view;
 
-use axum::extract::{FromRequest, Path, Query, State};
+use axum::extract::{FromRequest, Path, State};
 use axum::http::StatusCode;
 use futures_util::TryStreamExt;
 use mercato_common::error::{ApiError, Json, OrConflict};
 use mercato_common::error_responses;
 use mercato_common::events::catalog::{SellerCreated, SellerUpdated};
 use mercato_common::events::mongo::publish;
+use mercato_common::extract::Query;
 use mercato_common::openapi::Id;
 use mercato_common::token::{CurrentUser, MaybeUser};
 use mongodb::bson::doc;
@@ -245,9 +246,8 @@ error_responses!(
 pub async fn random(
     State(state): State<AppState>,
     MaybeUser(caller): MaybeUser,
-    query: Result<Query<RandomQuery>, axum::extract::rejection::QueryRejection>,
+    Query(query): Query<RandomQuery>,
 ) -> Result<Json<Sellers>, ApiError> {
-    let Query(query) = query.map_err(|err| ApiError::bad_request(err.body_text()))?;
     if !(1..=100).contains(&query.limit) {
         let mut fields = mercato_common::error::FieldErrors::new();
         fields.insert("limit".into(), vec!["must be 1 to 100".into()]);

@@ -45,7 +45,6 @@ pub struct CreateSellerRequest {
 /// profile was created; a field left out or `null` keeps its value.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
 pub struct UpdateSellerRequest {
     #[schema(min_length = 2, max_length = 100)]
     full_name: Option<String>,

@@ -3,36 +3,13 @@
 use mercato_common::error::ApiError;
 use mercato_common::events::catalog::Money;
 use mercato_common::openapi::{Id, Timestamp};
+use mercato_common::ratings::Ratings;
 use mercato_common::token::Caller;
 use serde::Serialize;
 
 use super::super::AppState;
 use crate::domain::profile::{Certificate, Education, Experience, Language};
 use crate::store::{SellerDoc, counter};
-
-/// Ratings as the API shows them.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(as = Ratings)]
-pub struct RatingsView {
-    /// Reviews counted.
-    #[schema(minimum = 0)]
-    count: i64,
-    /// Mean rating to one decimal, 0 without reviews.
-    #[schema(minimum = 0, maximum = 5)]
-    average: f64,
-    /// Reviews per number of stars.
-    stars: StarCounts,
-}
-
-/// How many reviews gave each number of stars.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StarCounts {
-    one: i64,
-    two: i64,
-    three: i64,
-    four: i64,
-    five: i64,
-}
 
 /// A seller as the API shows it; earnings only to the seller themself.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -55,7 +32,7 @@ pub struct SellerView {
     response_time_hours: u32,
     country: Option<String>,
     profile_picture_url: Option<String>,
-    ratings: RatingsView,
+    ratings: Ratings,
     total_gigs: i64,
     ongoing_jobs: i64,
     completed_jobs: i64,
@@ -80,24 +57,12 @@ pub(super) async fn view(
 ) -> Result<SellerView, ApiError> {
     let stats = state.store.stats_of(&seller.user_id).await?;
     let own = caller.is_some_and(|c| c.user_id.to_string() == seller.user_id);
-    let count = counter(&stats, "rating_count");
-    let sum = counter(&stats, "rating_sum");
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "rating sums stay far below 2^52"
-    )]
-    let average = if count > 0 {
-        ((sum as f64 / count as f64) * 10.0).round() / 10.0
-    } else {
-        0.0
-    };
-    let stars = StarCounts {
-        one: counter(&stats, "stars.one"),
-        two: counter(&stats, "stars.two"),
-        three: counter(&stats, "stars.three"),
-        four: counter(&stats, "stars.four"),
-        five: counter(&stats, "stars.five"),
-    };
+    let ratings = Ratings::new(
+        counter(&stats, "rating_count"),
+        counter(&stats, "rating_sum"),
+        ["one", "two", "three", "four", "five"]
+            .map(|star| counter(&stats, &format!("stars.{star}"))),
+    );
     let total_earnings = own.then(|| {
         let earnings = stats.get_document("earnings").cloned().unwrap_or_default();
         earnings
@@ -124,11 +89,7 @@ pub(super) async fn view(
         response_time_hours: seller.response_time_hours,
         country: seller.country,
         profile_picture_url: seller.profile_picture_url,
-        ratings: RatingsView {
-            count,
-            average,
-            stars,
-        },
+        ratings,
         // Counters may dip below zero for a moment while reordered events settle.
         total_gigs: counter(&stats, "total_gigs").max(0),
         ongoing_jobs: counter(&stats, "ongoing_jobs").max(0),
