@@ -12,7 +12,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+pub use serde_json::Value;
+use serde_json::{Map, json};
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{AllOfBuilder, Schema};
@@ -146,6 +147,31 @@ macro_rules! error_responses {
                 >,
             > {
                 $crate::openapi::error_responses(&[$(($status, &[$($code),+])),+])
+            }
+        }
+    };
+}
+
+/// Defines `part()`, a service's finished part of the API contract from its `#[derive(OpenApi)]`
+/// type, and the test that fails when the committed `openapi.json` beside the crate's manifest
+/// differs from it (`UPDATE_GOLDEN=1 cargo nextest run -p <crate> committed_part` rewrites it).
+#[macro_export]
+macro_rules! openapi_part {
+    ($doc:ty) => {
+        /// The service's part of the API contract.
+        pub fn part() -> $crate::openapi::Value {
+            $crate::openapi::finish(&<$doc as $crate::openapi::utoipa::OpenApi>::openapi())
+        }
+
+        #[cfg(test)]
+        mod committed_part {
+            #[test]
+            fn the_committed_part_is_what_the_handlers_derive() {
+                $crate::testing::check_openapi_part(
+                    env!("CARGO_MANIFEST_DIR"),
+                    env!("CARGO_PKG_NAME"),
+                    &super::part(),
+                );
             }
         }
     };

@@ -152,6 +152,25 @@ pub async fn gig(conn: &mut PgConnection, id: Uuid, lock: bool) -> sqlx::Result<
     .await
 }
 
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds `$1` (the id) to `$11` (the cover): the gig's id and its fields, in the order both the
+/// insert and the update name them.
+fn bind_fields<'q>(query: PgQuery<'q>, id: Uuid, fields: &'q GigFields) -> PgQuery<'q> {
+    query
+        .bind(id)
+        .bind(&fields.title)
+        .bind(&fields.description)
+        .bind(fields.category.slug)
+        .bind(&fields.sub_categories)
+        .bind(fields.category.words(&fields.sub_categories))
+        .bind(&fields.tags)
+        .bind(fields.price.amount)
+        .bind(&fields.price.currency)
+        .bind(fields.delivery_days)
+        .bind(&fields.cover_image)
+}
+
 /// Inserts a gig and its `gig.created.v1` in the caller's transaction.
 ///
 /// # Errors
@@ -164,24 +183,17 @@ pub async fn insert(
     fields: &GigFields,
     created_at: DateTime<Utc>,
 ) -> sqlx::Result<GigRow> {
-    sqlx::query(
-        "INSERT INTO gigs (id, seller_user_id, title, description, category, sub_categories, \
-         category_words, tags, price_amount, price_currency, delivery_days, cover_image, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+    bind_fields(
+        sqlx::query(
+            "INSERT INTO gigs (id, title, description, category, sub_categories, category_words, \
+             tags, price_amount, price_currency, delivery_days, cover_image, seller_user_id, \
+             created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+        ),
+        id,
+        fields,
     )
-    .bind(id)
     .bind(seller_user_id)
-    .bind(&fields.title)
-    .bind(&fields.description)
-    .bind(fields.category.slug)
-    .bind(&fields.sub_categories)
-    .bind(fields.category.words(&fields.sub_categories))
-    .bind(&fields.tags)
-    .bind(fields.price.amount)
-    .bind(&fields.price.currency)
-    .bind(fields.delivery_days)
-    .bind(&fields.cover_image)
     .bind(created_at)
     .execute(&mut *conn)
     .await?;
@@ -199,22 +211,15 @@ pub async fn insert(
 ///
 /// A database error.
 pub async fn update(conn: &mut PgConnection, id: Uuid, fields: &GigFields) -> sqlx::Result<GigRow> {
-    sqlx::query(
-        "UPDATE gigs SET title = $2, description = $3, category = $4, sub_categories = $5, \
-         category_words = $6, tags = $7, price_amount = $8, price_currency = $9, \
-         delivery_days = $10, cover_image = $11, updated_at = now() WHERE id = $1",
+    bind_fields(
+        sqlx::query(
+            "UPDATE gigs SET title = $2, description = $3, category = $4, sub_categories = $5, \
+             category_words = $6, tags = $7, price_amount = $8, price_currency = $9, \
+             delivery_days = $10, cover_image = $11, updated_at = now() WHERE id = $1",
+        ),
+        id,
+        fields,
     )
-    .bind(id)
-    .bind(&fields.title)
-    .bind(&fields.description)
-    .bind(fields.category.slug)
-    .bind(&fields.sub_categories)
-    .bind(fields.category.words(&fields.sub_categories))
-    .bind(&fields.tags)
-    .bind(fields.price.amount)
-    .bind(&fields.price.currency)
-    .bind(fields.delivery_days)
-    .bind(&fields.cover_image)
     .execute(&mut *conn)
     .await?;
     updated(conn, id).await

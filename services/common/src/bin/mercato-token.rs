@@ -37,11 +37,14 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let key = SigningKey::load(&args.kid, None, Some(&args.key_file))?;
-    let caller = args.user_id.zip(args.username).map(|(user_id, username)| Caller {
-        user_id,
-        username,
-        email_verified: args.email_verified,
-    });
+    let caller = args
+        .user_id
+        .zip(args.username)
+        .map(|(user_id, username)| Caller {
+            user_id,
+            username,
+            email_verified: args.email_verified,
+        });
     let token = TokenMinter::new(key).mint_internal_token(&args.service, caller.as_ref())?;
     writeln!(std::io::stdout().lock(), "{token}")?;
     Ok(())

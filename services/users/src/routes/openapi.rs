@@ -2,7 +2,6 @@
 //! assembles the public document from it, and `services/users/openapi.json` is its committed
 //! form.
 
-use serde_json::Value;
 use utoipa::OpenApi;
 
 use super::{buyers, sellers};
@@ -22,19 +21,4 @@ use super::{buyers, sellers};
 )]
 struct ApiDoc;
 
-/// The service's part of the API contract.
-pub fn part() -> Value {
-    mercato_common::openapi::finish(&ApiDoc::openapi())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_committed_part_is_what_the_handlers_derive() {
-        mercato_common::testing::check_openapi_part(
-            env!("CARGO_MANIFEST_DIR"),
-            env!("CARGO_PKG_NAME"),
-            &super::part(),
-        );
-    }
-}
+mercato_common::openapi_part!(ApiDoc);
