@@ -6,7 +6,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 server_pids() {
   local name
-  for name in postgres mariadbd redis-server beam.smp secantusd-py smtp-sink.py; do
+  for name in postgres mariadbd redis-server beam.smp secantusd-py smtp-sink.py 'weed mini'; do
     printf '%s=%s\n' "$name" "$(pgrep -o -f "$name" || echo none)"
   done
 }

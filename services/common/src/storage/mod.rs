@@ -1,0 +1,463 @@
+//! Object storage over the S3 API (feature `storage`): the same code against Amazon S3 in
+//! production and the local SeaweedFS of `scripts/deps.sh`.
+//!
+//! Files never pass through a service. A client asks the owning service for an upload
+//! ([`Storage::presign_upload`]): the service checks the declared type and size against the
+//! [`Purpose`], makes the key (`<purpose>/<owner id>/<uuid>/<safe file name>`), and answers a
+//! presigned PUT that binds the content type and length into its signature, for a few minutes.
+//! The client PUTs the bytes straight to storage, then sends the key where it belongs (a seller
+//! profile, a gig); the service [`Storage::verify`]s it (its prefix is the caller's, the object
+//! exists, its type and size are allowed) before storing it. Public purposes go to a bucket
+//! anyone may read (their URL is [`Storage::public_url`]); the others only through a presigned
+//! GET ([`Storage::presign_get`]) given to the parties. [`Storage::sweep`] removes objects no
+//! record references a day after their upload.
+
+mod purpose;
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::presigning::PresigningConfig;
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use crate::error::FieldErrors;
+pub use purpose::{Purpose, safe_file_name};
+
+/// Object storage settings, flattened into a service's configuration. The defaults are the
+/// local server of `scripts/deps.sh`.
+#[derive(Clone, clap::Args)]
+pub struct StorageConfig {
+    /// The S3 endpoint; leave empty for Amazon S3 in `STORAGE_REGION`.
+    #[arg(
+        long,
+        env = "STORAGE_ENDPOINT",
+        default_value = "http://127.0.0.1:8333"
+    )]
+    pub storage_endpoint: String,
+    /// The region.
+    #[arg(long, env = "STORAGE_REGION", default_value = "us-east-1")]
+    pub storage_region: String,
+    /// The private bucket (attachments, deliveries).
+    #[arg(long, env = "STORAGE_BUCKET", default_value = "mercato")]
+    pub storage_bucket: String,
+    /// The bucket anyone may read (profile pictures, gig covers).
+    #[arg(long, env = "STORAGE_PUBLIC_BUCKET", default_value = "mercato-public")]
+    pub storage_public_bucket: String,
+    /// Where the public bucket's objects are read from (a CDN in production).
+    #[arg(
+        long,
+        env = "STORAGE_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8333/mercato-public"
+    )]
+    pub storage_public_url: String,
+    /// Access key id; leave empty to use the environment's credentials (an IAM role).
+    #[arg(long, env = "STORAGE_ACCESS_KEY_ID", default_value = "mercato")]
+    pub storage_access_key_id: String,
+    /// Secret access key (never logged).
+    #[arg(
+        long,
+        env = "STORAGE_SECRET_ACCESS_KEY",
+        default_value = "mercato-local-secret",
+        hide_env_values = true,
+        hide_default_value = true
+    )]
+    pub storage_secret_access_key: SecretString,
+    /// Seconds a presigned upload stays usable.
+    #[arg(long, env = "STORAGE_UPLOAD_SECONDS", default_value_t = 300)]
+    pub storage_upload_seconds: u64,
+}
+
+impl std::fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("endpoint", &self.storage_endpoint)
+            .field("bucket", &self.storage_bucket)
+            .field("public_bucket", &self.storage_public_bucket)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a client declares about the file it wants to upload.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadRequest {
+    /// The file's MIME type, e.g. `image/png`.
+    #[schema(min_length = 3, max_length = 127)]
+    pub content_type: String,
+    /// Its size in bytes.
+    #[schema(minimum = 1)]
+    pub size: u64,
+    /// Its name, kept (made safe) at the end of the key.
+    #[schema(min_length = 1, max_length = 255)]
+    pub file_name: String,
+}
+
+/// A presigned upload: PUT the file's bytes to `upload_url` with exactly `headers`, before
+/// `expires_at`, then send `key` where the file belongs.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Upload {
+    /// The object's key.
+    pub key: String,
+    /// Where to PUT the bytes.
+    pub upload_url: String,
+    /// The headers the PUT must carry (they are part of the signature).
+    pub headers: BTreeMap<String, String>,
+    /// When the URL stops working.
+    #[schema(value_type = crate::openapi::Timestamp)]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Why a key cannot be attached.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyProblem {
+    /// Not a key of this purpose and caller.
+    #[error("is not one of your uploads for this")]
+    NotYours,
+    /// Nothing was uploaded under it (yet).
+    #[error("has no uploaded file; upload it first")]
+    Missing,
+    /// The uploaded object's type is not allowed.
+    #[error("is a file of a type this does not accept")]
+    WrongType,
+    /// The uploaded object is too large.
+    #[error("is a file larger than this accepts")]
+    TooLarge,
+}
+
+/// The storage of one service.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    client: aws_sdk_s3::Client,
+    bucket: String,
+    public_bucket: String,
+    public_url: String,
+    upload_ttl: Duration,
+}
+
+/// An HTTPS client on rustls with ring, like every other client of the workspace.
+fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+impl Storage {
+    /// A client for `config` (it connects on first use).
+    pub async fn new(config: &StorageConfig) -> Self {
+        let mut builder = if config.storage_access_key_id.is_empty() {
+            let shared = aws_config::defaults(BehaviorVersion::latest())
+                .http_client(https_client())
+                .load()
+                .await;
+            aws_sdk_s3::config::Builder::from(&shared)
+        } else {
+            aws_sdk_s3::config::Builder::new()
+                .behavior_version(BehaviorVersion::latest())
+                .http_client(https_client())
+                .credentials_provider(Credentials::new(
+                    config.storage_access_key_id.clone(),
+                    config.storage_secret_access_key.expose_secret().to_owned(),
+                    None,
+                    None,
+                    "mercato-storage-settings",
+                ))
+        };
+        builder = builder
+            .region(Region::new(config.storage_region.clone()))
+            // A browser PUTs the file as it is: no checksum it would have to compute.
+            .request_checksum_calculation(
+                aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+            );
+        if !config.storage_endpoint.is_empty() {
+            builder = builder
+                .endpoint_url(&config.storage_endpoint)
+                .force_path_style(true);
+        }
+        Self {
+            client: aws_sdk_s3::Client::from_conf(builder.build()),
+            bucket: config.storage_bucket.clone(),
+            public_bucket: config.storage_public_bucket.clone(),
+            public_url: config.storage_public_url.trim_end_matches('/').to_owned(),
+            upload_ttl: Duration::from_secs(config.storage_upload_seconds),
+        }
+    }
+
+    fn bucket_of(&self, purpose: Purpose) -> &str {
+        if purpose.is_public() {
+            &self.public_bucket
+        } else {
+            &self.bucket
+        }
+    }
+
+    /// The key prefix of `owner`'s uploads for `purpose`.
+    pub fn prefix(purpose: Purpose, owner: Uuid) -> String {
+        format!("{}/{owner}/", purpose.slug())
+    }
+
+    /// Checks `request` against `purpose`.
+    ///
+    /// # Errors
+    ///
+    /// The problems, per field.
+    pub fn check(purpose: Purpose, request: &UploadRequest) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let content_type = request.content_type.trim().to_ascii_lowercase();
+        if !purpose.content_types().contains(&content_type.as_str()) {
+            errors.insert(
+                "content_type".into(),
+                vec![format!(
+                    "must be one of {}",
+                    purpose.content_types().join(", ")
+                )],
+            );
+        }
+        if request.size == 0 || request.size > purpose.max_bytes() {
+            errors.insert(
+                "size".into(),
+                vec![format!(
+                    "must be 1 to {} bytes ({} MB)",
+                    purpose.max_bytes(),
+                    purpose.max_bytes() / (1024 * 1024)
+                )],
+            );
+        }
+        if request.file_name.trim().is_empty() || request.file_name.chars().count() > 255 {
+            errors.insert(
+                "file_name".into(),
+                vec!["must be 1 to 255 characters".into()],
+            );
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// A presigned PUT for `owner`'s file declared by `request`, after [`Storage::check`].
+    ///
+    /// # Errors
+    ///
+    /// The declaration is refused (`Ok(Err(fields))`), or presigning fails.
+    pub async fn presign_upload(
+        &self,
+        purpose: Purpose,
+        owner: Uuid,
+        request: &UploadRequest,
+    ) -> anyhow::Result<Result<Upload, FieldErrors>> {
+        if let Err(errors) = Self::check(purpose, request) {
+            return Ok(Err(errors));
+        }
+        let key = format!(
+            "{}{}/{}",
+            Self::prefix(purpose, owner),
+            Uuid::now_v7(),
+            safe_file_name(&request.file_name)
+        );
+        let presigned = self
+            .client
+            .put_object()
+            .bucket(self.bucket_of(purpose))
+            .key(&key)
+            .content_type(request.content_type.trim().to_ascii_lowercase())
+            .content_length(i64::try_from(request.size)?)
+            .presigned(PresigningConfig::expires_in(self.upload_ttl)?)
+            .await?;
+        let headers = presigned
+            .headers()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+            .collect();
+        Ok(Ok(Upload {
+            key,
+            upload_url: presigned.uri().to_owned(),
+            headers,
+            expires_at: chrono::Utc::now()
+                + chrono::Duration::from_std(self.upload_ttl).unwrap_or_default(),
+        }))
+    }
+
+    /// Checks that `key` is one of `owner`'s uploads for `purpose` and that what was uploaded
+    /// is allowed.
+    ///
+    /// # Errors
+    ///
+    /// The problem with the key (`Ok(Err(..))`), or the storage failed.
+    pub async fn verify(
+        &self,
+        purpose: Purpose,
+        owner: Uuid,
+        key: &str,
+    ) -> anyhow::Result<Result<(), KeyProblem>> {
+        let rest = key.strip_prefix(&Self::prefix(purpose, owner));
+        if rest.is_none_or(|rest| rest.is_empty() || rest.contains("..") || key.len() > 512) {
+            return Ok(Err(KeyProblem::NotYours));
+        }
+        let head = match self
+            .client
+            .head_object()
+            .bucket(self.bucket_of(purpose))
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(head) => head,
+            Err(err)
+                if err.as_service_error().is_some_and(
+                    aws_sdk_s3::operation::head_object::HeadObjectError::is_not_found,
+                ) =>
+            {
+                return Ok(Err(KeyProblem::Missing));
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let content_type = head.content_type().unwrap_or_default().to_ascii_lowercase();
+        if !purpose.content_types().contains(&content_type.as_str()) {
+            return Ok(Err(KeyProblem::WrongType));
+        }
+        let size = u64::try_from(head.content_length().unwrap_or_default()).unwrap_or(u64::MAX);
+        if size > purpose.max_bytes() {
+            return Ok(Err(KeyProblem::TooLarge));
+        }
+        Ok(Ok(()))
+    }
+
+    /// Writes `bytes` under `key` directly, as no client can (test support: objects a presigned
+    /// URL would never let through, to check what [`Storage::verify`] makes of them).
+    ///
+    /// # Errors
+    ///
+    /// The storage failed.
+    #[cfg(feature = "test-support")]
+    pub async fn put_directly(
+        &self,
+        purpose: Purpose,
+        key: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> anyhow::Result<()> {
+        self.client
+            .put_object()
+            .bucket(self.bucket_of(purpose))
+            .key(key)
+            .content_type(content_type)
+            .body(bytes.into())
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// Where anyone reads the public object `key`.
+    pub fn public_url(&self, key: &str) -> String {
+        format!("{}/{key}", self.public_url)
+    }
+
+    /// A URL that reads the private object `key` for `ttl`.
+    ///
+    /// # Errors
+    ///
+    /// Presigning fails.
+    pub async fn presign_get(&self, key: &str, ttl: Duration) -> anyhow::Result<String> {
+        let presigned = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(PresigningConfig::expires_in(ttl)?)
+            .await?;
+        Ok(presigned.uri().to_owned())
+    }
+
+    /// Removes the objects of `purpose` uploaded more than `age` ago that `referenced` does not
+    /// keep (it gets a batch of keys and returns those still in use); returns how many went.
+    ///
+    /// # Errors
+    ///
+    /// The storage or `referenced` failed; what was removed before stays removed.
+    pub async fn sweep<F, Fut>(
+        &self,
+        purpose: Purpose,
+        age: Duration,
+        referenced: F,
+    ) -> anyhow::Result<usize>
+    where
+        F: Fn(Vec<String>) -> Fut,
+        Fut: Future<Output = anyhow::Result<HashSet<String>>>,
+    {
+        let bucket = self.bucket_of(purpose);
+        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(age)?;
+        let mut removed = 0;
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(format!("{}/", purpose.slug()))
+                .set_continuation_token(token.take())
+                .send()
+                .await?;
+            let old: Vec<String> = page
+                .contents()
+                .iter()
+                .filter(|object| {
+                    object
+                        .last_modified()
+                        .is_some_and(|at| at.secs() < cutoff.timestamp())
+                })
+                .filter_map(|object| object.key().map(str::to_owned))
+                .collect();
+            if !old.is_empty() {
+                let keep = referenced(old.clone()).await?;
+                for key in old.iter().filter(|key| !keep.contains(*key)) {
+                    self.client
+                        .delete_object()
+                        .bucket(bucket)
+                        .key(key)
+                        .send()
+                        .await?;
+                    removed += 1;
+                }
+            }
+            match page.next_continuation_token() {
+                Some(next) => token = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        if removed > 0 {
+            tracing::info!(
+                purpose = purpose.slug(),
+                removed,
+                "removed unreferenced uploads"
+            );
+        }
+        Ok(removed)
+    }
+
+    /// Sweeps `purpose` every `every` until `shutdown`, logging failures: the clean-up job a
+    /// service spawns for each purpose it owns.
+    pub async fn sweep_periodically<F, Fut>(
+        self,
+        purpose: Purpose,
+        every: Duration,
+        age: Duration,
+        referenced: F,
+        shutdown: crate::server::Shutdown,
+    ) where
+        F: Fn(Vec<String>) -> Fut,
+        Fut: Future<Output = anyhow::Result<HashSet<String>>>,
+    {
+        loop {
+            tokio::select! {
+                () = shutdown.triggered() => return,
+                () = tokio::time::sleep(every) => {}
+            }
+            if let Err(error) = self.sweep(purpose, age, &referenced).await {
+                tracing::warn!(purpose = purpose.slug(), error = %format!("{error:#}"), "the uploads clean-up failed; it runs again later");
+            }
+        }
+    }
+}
