@@ -257,6 +257,13 @@ const TABLE: &[Route] = &[
         Public,
         "A seller's profile",
     ),
+    route(
+        Method::POST,
+        "/uploads/profile-picture",
+        "users",
+        SignedIn,
+        "Upload a profile picture (a presigned PUT)",
+    ),
     // gigs
     route(
         Method::POST,
@@ -317,6 +324,13 @@ const TABLE: &[Route] = &[
         "Reviews of a gig",
     ),
     route(Method::GET, "/categories", "gigs", Public, "Gig categories"),
+    route(
+        Method::POST,
+        "/uploads/gig-cover",
+        "gigs",
+        SignedIn,
+        "Upload a gig cover (a presigned PUT; sellers)",
+    ),
     // chat
     route(
         Method::GET,

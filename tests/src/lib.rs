@@ -158,6 +158,7 @@ impl Platform {
                 shared: shared.clone(),
                 own: mercato_users::Settings {
                     database: MongoConfig::local(mongo.db.name()),
+                    storage: mercato_common::storage::StorageConfig::local(),
                 },
             })
             .await,
@@ -165,6 +166,7 @@ impl Platform {
                 shared: shared.clone(),
                 own: mercato_gigs::Settings {
                     database: SqlConfig::at(postgres.url()),
+                    storage: mercato_common::storage::StorageConfig::local(),
                 },
             })
             .await,

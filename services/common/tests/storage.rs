@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use mercato_common::storage::{KeyProblem, Purpose, Storage, StorageConfig, Upload, UploadRequest};
+use mercato_common::testing::put_presigned;
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -40,20 +41,14 @@ fn request(content_type: &str, size: usize, file_name: &str) -> UploadRequest {
 /// PUTs `body` to `upload` as a browser would: its headers, with `content_type` instead of the
 /// signed one when given.
 async fn put(upload: &Upload, body: Vec<u8>, content_type: Option<&str>) -> u16 {
-    let mut put = reqwest::Client::new().put(&upload.upload_url).body(body);
-    for (name, value) in &upload.headers {
-        if name == "content-type" && content_type.is_some() {
-            continue;
-        }
-        // reqwest sets the length from the body.
-        if name != "content-length" {
-            put = put.header(name, value);
-        }
-    }
-    if let Some(content_type) = content_type {
-        put = put.header("content-type", content_type);
-    }
-    put.send().await.unwrap().status().as_u16()
+    let headers = upload.headers.iter().map(|(name, value)| {
+        let value = match content_type {
+            Some(other) if name == "content-type" => other,
+            _ => value.as_str(),
+        };
+        (name.as_str(), value)
+    });
+    put_presigned(&upload.upload_url, headers, body).await
 }
 
 async fn upload(storage: &Storage, purpose: Purpose, owner: Uuid, bytes: &[u8]) -> Upload {

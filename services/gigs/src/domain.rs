@@ -40,10 +40,10 @@ pub struct CreateGigRequest {
     /// Days to deliver, 1 to 90.
     #[schema(minimum = 1, maximum = 90)]
     pub delivery_days: i32,
-    /// The cover: an uploaded object's key or an `http(s)://` link.
+    /// The key of a cover uploaded through `POST /uploads/gig-cover`.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 2048)]
-    pub cover_image: Option<String>,
+    #[schema(min_length = 1, max_length = 512)]
+    pub cover_image_key: Option<String>,
 }
 
 /// Changes to a gig: at least one field, under the same rules as a new gig; a field left out
@@ -64,8 +64,9 @@ pub struct UpdateGigRequest {
     pub price: Option<Money>,
     #[schema(minimum = 1, maximum = 90)]
     pub delivery_days: Option<i32>,
-    #[schema(min_length = 1, max_length = 2048)]
-    pub cover_image: Option<String>,
+    /// The key of a cover uploaded through `POST /uploads/gig-cover`.
+    #[schema(min_length = 1, max_length = 512)]
+    pub cover_image_key: Option<String>,
 }
 
 /// A gig's fields once checked and trimmed: what the store writes.
@@ -78,7 +79,17 @@ pub struct GigFields {
     pub tags: Vec<String>,
     pub price: Money,
     pub delivery_days: i32,
-    pub cover_image: Option<String>,
+    /// The cover's key and public URL; a new key's URL is set once the key is checked.
+    pub cover: Option<Cover>,
+}
+
+/// An attached cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cover {
+    /// The uploaded object's key.
+    pub key: String,
+    /// Where anyone reads it.
+    pub url: String,
 }
 
 impl CreateGigRequest {
@@ -100,7 +111,7 @@ impl CreateGigRequest {
             Some(&self.tags),
             Some(&self.price),
             Some(self.delivery_days),
-            self.cover_image.as_deref(),
+            self.cover_image_key.as_deref(),
         );
         c.finish()?;
         Ok(GigFields {
@@ -111,7 +122,7 @@ impl CreateGigRequest {
             tags: clean_tags(&self.tags),
             price: self.price,
             delivery_days: self.delivery_days,
-            cover_image: self.cover_image.map(|c| c.trim().to_owned()),
+            cover: None,
         })
     }
 }
@@ -148,7 +159,7 @@ impl UpdateGigRequest {
             self.tags.as_deref(),
             self.price.as_ref(),
             self.delivery_days,
-            self.cover_image.as_deref(),
+            self.cover_image_key.as_deref(),
         );
         let changed = self.title.is_some()
             || self.description.is_some()
@@ -157,7 +168,7 @@ impl UpdateGigRequest {
             || self.tags.is_some()
             || self.price.is_some()
             || self.delivery_days.is_some()
-            || self.cover_image.is_some();
+            || self.cover_image_key.is_some();
         c.check(changed, "body", "send at least one field to change");
         c.finish()?;
         Ok(GigFields {
@@ -170,10 +181,7 @@ impl UpdateGigRequest {
             tags: self.tags.map_or(current.tags, |t| clean_tags(&t)),
             price: self.price.unwrap_or(current.price),
             delivery_days: self.delivery_days.unwrap_or(current.delivery_days),
-            cover_image: self
-                .cover_image
-                .map(|c| c.trim().to_owned())
-                .or(current.cover_image),
+            cover: current.cover,
         })
     }
 }
@@ -262,22 +270,11 @@ fn check_common(
             format!("must be 1 to {MAX_DELIVERY_DAYS}"),
         );
     }
-    if let Some(cover) = cover_image {
-        let cover = cover.trim();
-        let link = (cover.starts_with("https://") || cover.starts_with("http://"))
-            && cover.len() <= 2048
-            && !cover.chars().any(char::is_whitespace);
-        let key = !cover.is_empty()
-            && cover.len() <= 512
-            && !cover.starts_with('/')
-            && !cover.contains("..")
-            && cover
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"/_.-".contains(&b));
+    if let Some(key) = cover_image {
         c.check(
-            link || key,
-            "cover_image",
-            "must be an uploaded object's key or an http(s):// link",
+            !key.trim().is_empty() && key.len() <= 512,
+            "cover_image_key",
+            "must be the key of an uploaded cover",
         );
     }
 }
@@ -321,7 +318,7 @@ mod tests {
         body["tags"] = json!(["ok tag", "OK TAG", "x", "no_underscores"]);
         body["price"] = json!({"amount": 499, "currency": "EUR"});
         body["delivery_days"] = json!(91);
-        body["cover_image"] = json!("../etc/passwd");
+        body["cover_image_key"] = json!("");
 
         let errors = check(body).unwrap_err();
 
@@ -335,7 +332,7 @@ mod tests {
             "price.amount",
             "price.currency",
             "delivery_days",
-            "cover_image",
+            "cover_image_key",
         ] {
             assert!(errors.contains_key(field), "{field}: {errors:?}");
         }

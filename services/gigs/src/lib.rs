@@ -27,6 +27,7 @@ use axum::Router;
 use mercato_common::events::postgres::PgOutbox;
 use mercato_common::service::stores::{SqlConfig, sql_check};
 use mercato_common::service::{Service, Wiring};
+use mercato_common::storage::{Purpose, Storage, StorageConfig};
 
 use crate::events::GigsHandler;
 use crate::routes::AppState;
@@ -44,6 +45,9 @@ pub struct Settings {
     /// The service's PostgreSQL database.
     #[command(flatten)]
     pub database: SqlConfig,
+    /// Object storage, for covers.
+    #[command(flatten)]
+    pub storage: StorageConfig,
 }
 
 /// The gigs service.
@@ -60,6 +64,20 @@ impl Service for Gigs {
         wiring.add_check("postgres", sql_check(pool.clone()));
         wiring.consume(GigsHandler::new(pool.clone()));
         let relay = wiring.relay(PgOutbox::new(pool.clone()));
-        Ok(routes::router(AppState { pool, relay }))
+        let storage = Storage::new(&config.storage).await;
+        let referenced = pool.clone();
+        wiring.spawn(storage.clone().sweep_periodically(
+            Purpose::GigCover,
+            move |keys| {
+                let pool = referenced.clone();
+                async move { store::covers_in_use(&pool, keys).await }
+            },
+            wiring.shutdown(),
+        ));
+        Ok(routes::router(AppState {
+            pool,
+            relay,
+            storage,
+        }))
     }
 }

@@ -8,7 +8,7 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::NAME;
-use crate::domain::GigFields;
+use crate::domain::{Cover, GigFields};
 use crate::taxonomy;
 
 /// A gig joined with its seller, as every read selects it.
@@ -25,6 +25,7 @@ pub struct GigRow {
     pub price_currency: String,
     pub delivery_days: i32,
     pub cover_image: Option<String>,
+    pub cover_image_url: Option<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -47,7 +48,7 @@ pub struct GigRow {
 
 /// The columns of [`GigRow`], for `FROM gigs g JOIN sellers s ON s.user_id = g.seller_user_id`.
 pub const GIG_COLUMNS: &str = "g.id, g.seller_user_id, g.title, g.description, g.category, \
-    g.sub_categories, g.tags, g.price_amount, g.price_currency, g.delivery_days, g.cover_image, \
+    g.sub_categories, g.tags, g.price_amount, g.price_currency, g.delivery_days, g.cover_image, g.cover_image_url, \
     g.active, g.created_at, g.updated_at, g.rating_count, g.rating_sum, g.stars_1, g.stars_2, \
     g.stars_3, g.stars_4, g.stars_5, g.rating_score, s.seller_id, s.username AS seller_username, \
     s.full_name AS seller_full_name, s.profile_picture_url AS seller_picture, \
@@ -68,7 +69,11 @@ impl GigRow {
             tags: self.tags.clone(),
             price: self.price(),
             delivery_days: self.delivery_days,
-            cover_image: self.cover_image.clone(),
+            cover: self
+                .cover_image
+                .clone()
+                .zip(self.cover_image_url.clone())
+                .map(|(key, url)| Cover { key, url }),
         }
     }
 
@@ -136,6 +141,23 @@ pub async fn seller_of(pool: &PgPool, user_id: Uuid) -> sqlx::Result<Option<Sell
         .await
 }
 
+/// Which of `keys` a gig uses as its cover (the uploads clean-up keeps them).
+///
+/// # Errors
+///
+/// A database error.
+pub async fn covers_in_use(
+    pool: &PgPool,
+    keys: Vec<String>,
+) -> anyhow::Result<std::collections::HashSet<String>> {
+    let used: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT cover_image FROM gigs WHERE cover_image = ANY($1)")
+            .bind(&keys)
+            .fetch_all(pool)
+            .await?;
+    Ok(used.into_iter().collect())
+}
+
 /// The live gig `id` (active or paused) with its seller.
 ///
 /// # Errors
@@ -154,8 +176,8 @@ pub async fn gig(conn: &mut PgConnection, id: Uuid, lock: bool) -> sqlx::Result<
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
-/// Binds `$1` (the id) to `$11` (the cover): the gig's id and its fields, in the order both the
-/// insert and the update name them.
+/// Binds `$1` (the id) to `$12` (the cover's URL): the gig's id and its fields, in the order
+/// both the insert and the update name them.
 fn bind_fields<'q>(query: PgQuery<'q>, id: Uuid, fields: &'q GigFields) -> PgQuery<'q> {
     query
         .bind(id)
@@ -168,7 +190,8 @@ fn bind_fields<'q>(query: PgQuery<'q>, id: Uuid, fields: &'q GigFields) -> PgQue
         .bind(fields.price.amount)
         .bind(&fields.price.currency)
         .bind(fields.delivery_days)
-        .bind(&fields.cover_image)
+        .bind(fields.cover.as_ref().map(|c| &c.key))
+        .bind(fields.cover.as_ref().map(|c| &c.url))
 }
 
 /// Inserts a gig and its `gig.created.v1` in the caller's transaction.
@@ -186,9 +209,9 @@ pub async fn insert(
     bind_fields(
         sqlx::query(
             "INSERT INTO gigs (id, title, description, category, sub_categories, category_words, \
-             tags, price_amount, price_currency, delivery_days, cover_image, seller_user_id, \
-             created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+             tags, price_amount, price_currency, delivery_days, cover_image, cover_image_url, \
+             seller_user_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
         ),
         id,
         fields,
@@ -215,7 +238,8 @@ pub async fn update(conn: &mut PgConnection, id: Uuid, fields: &GigFields) -> sq
         sqlx::query(
             "UPDATE gigs SET title = $2, description = $3, category = $4, sub_categories = $5, \
              category_words = $6, tags = $7, price_amount = $8, price_currency = $9, \
-             delivery_days = $10, cover_image = $11, updated_at = now() WHERE id = $1",
+             delivery_days = $10, cover_image = $11, cover_image_url = $12, updated_at = now() \
+             WHERE id = $1",
         ),
         id,
         fields,

@@ -61,8 +61,8 @@ pub struct GigView {
     pub tags: Vec<String>,
     pub price: Money,
     pub delivery_days: i32,
-    /// An uploaded object's key or an `http(s)://` link.
-    pub cover_image: Option<String>,
+    /// Where the cover is read from.
+    pub cover_image_url: Option<String>,
     /// Whether buyers can find and order it; paused gigs show only to their seller.
     pub active: bool,
     pub rating: Ratings,
@@ -112,7 +112,7 @@ impl From<GigRow> for GigView {
             tags: row.tags,
             price,
             delivery_days: row.delivery_days,
-            cover_image: row.cover_image,
+            cover_image_url: row.cover_image_url,
             active: row.active,
             rating: Ratings::new(
                 row.rating_count,

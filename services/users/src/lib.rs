@@ -22,6 +22,7 @@ use axum::Router;
 use mercato_common::events::mongo::MongoOutbox;
 use mercato_common::service::stores::{MongoConfig, mongo_check};
 use mercato_common::service::{Service, Wiring};
+use mercato_common::storage::{Purpose, Storage, StorageConfig};
 
 use crate::events::UsersHandler;
 use crate::routes::AppState;
@@ -37,6 +38,9 @@ pub struct Settings {
     /// The service's MongoDB database.
     #[command(flatten)]
     pub database: MongoConfig,
+    /// Object storage, for profile pictures.
+    #[command(flatten)]
+    pub storage: StorageConfig,
 }
 
 /// The users service.
@@ -61,6 +65,20 @@ impl Service for Users {
             &store.db,
             std::time::Duration::from_secs(30),
         ));
-        Ok(routes::router(AppState { store, relay }))
+        let storage = Storage::new(&config.storage).await;
+        let referenced = store.clone();
+        wiring.spawn(storage.clone().sweep_periodically(
+            Purpose::ProfilePicture,
+            move |keys| {
+                let store = referenced.clone();
+                async move { store.pictures_in_use(keys).await }
+            },
+            wiring.shutdown(),
+        ));
+        Ok(routes::router(AppState {
+            store,
+            relay,
+            storage,
+        }))
     }
 }

@@ -77,9 +77,12 @@ pub struct SellerDoc {
     /// Country, from the account.
     #[serde(default)]
     pub country: Option<String>,
-    /// Picture, from the account.
+    /// Picture: from the account, or the public URL of `profile_picture_key`.
     #[serde(default)]
     pub profile_picture_url: Option<String>,
+    /// The uploaded picture's object key, when the seller uploaded one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_picture_key: Option<String>,
     /// Created (RFC 3339).
     pub created_at: String,
     /// Last edited (RFC 3339).
@@ -150,6 +153,28 @@ impl Store {
 
     /// The counters of an account (empty when no event counted anything yet).
     ///
+    /// Which of `keys` a seller profile uses as its picture (the uploads clean-up keeps them).
+    ///
+    /// # Errors
+    ///
+    /// A database error.
+    pub async fn pictures_in_use(
+        &self,
+        keys: Vec<String>,
+    ) -> anyhow::Result<std::collections::HashSet<String>> {
+        use futures_util::TryStreamExt;
+        let used: Vec<SellerDoc> = self
+            .sellers()
+            .find(doc! {"profile_picture_key": {"$in": keys}})
+            .await?
+            .try_collect()
+            .await?;
+        Ok(used
+            .into_iter()
+            .filter_map(|seller| seller.profile_picture_key)
+            .collect())
+    }
+
     /// # Errors
     ///
     /// A database error.

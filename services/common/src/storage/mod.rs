@@ -22,8 +22,14 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use crate::error::FieldErrors;
+use crate::error::{ApiError, FieldErrors};
 pub use purpose::{Purpose, safe_file_name};
+
+/// How often a service looks for uploads none of its records reference.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+/// How long after its upload an object no record references is removed: time enough to
+/// upload a file and then attach it.
+pub const UNREFERENCED_FOR: Duration = Duration::from_secs(24 * 3600);
 
 /// Object storage settings, flattened into a service's configuration. The defaults are the
 /// local server of `scripts/deps.sh`.
@@ -67,6 +73,22 @@ pub struct StorageConfig {
     /// Seconds a presigned upload stays usable.
     #[arg(long, env = "STORAGE_UPLOAD_SECONDS", default_value_t = 300)]
     pub storage_upload_seconds: u64,
+}
+
+impl StorageConfig {
+    /// The settings of the local storage `scripts/deps.sh` runs (tests).
+    pub fn local() -> Self {
+        Self {
+            storage_endpoint: "http://127.0.0.1:8333".into(),
+            storage_region: "us-east-1".into(),
+            storage_bucket: "mercato".into(),
+            storage_public_bucket: "mercato-public".into(),
+            storage_public_url: "http://127.0.0.1:8333/mercato-public".into(),
+            storage_access_key_id: "mercato".into(),
+            storage_secret_access_key: SecretString::from("mercato-local-secret"),
+            storage_upload_seconds: 300,
+        }
+    }
 }
 
 impl std::fmt::Debug for StorageConfig {
@@ -280,6 +302,55 @@ impl Storage {
         }))
     }
 
+    /// The answer of an upload route: 201 with the presigned upload, or 422 naming what the
+    /// declaration got wrong.
+    ///
+    /// # Errors
+    ///
+    /// The 422, or a 500 when presigning fails.
+    pub async fn upload_answer(
+        &self,
+        purpose: Purpose,
+        owner: Uuid,
+        request: &UploadRequest,
+    ) -> Result<(http::StatusCode, crate::error::Json<Upload>), ApiError> {
+        match self
+            .presign_upload(purpose, owner, request)
+            .await
+            .map_err(ApiError::internal)?
+        {
+            Ok(upload) => Ok((http::StatusCode::CREATED, crate::error::Json(upload))),
+            Err(fields) => Err(ApiError::validation(fields)),
+        }
+    }
+
+    /// [`Storage::verify`] for a request's `field`: a problem with the key is a 422 on that
+    /// field.
+    ///
+    /// # Errors
+    ///
+    /// The 422, or a 500 when the storage fails.
+    pub async fn verify_field(
+        &self,
+        purpose: Purpose,
+        owner: Uuid,
+        key: &str,
+        field: &str,
+    ) -> Result<(), ApiError> {
+        match self
+            .verify(purpose, owner, key)
+            .await
+            .map_err(ApiError::internal)?
+        {
+            Ok(()) => Ok(()),
+            Err(problem) => {
+                let mut fields = FieldErrors::new();
+                fields.insert(field.to_owned(), vec![problem.to_string()]);
+                Err(ApiError::validation(fields))
+            }
+        }
+    }
+
     /// Checks that `key` is one of `owner`'s uploads for `purpose` and that what was uploaded
     /// is allowed.
     ///
@@ -437,13 +508,12 @@ impl Storage {
         Ok(removed)
     }
 
-    /// Sweeps `purpose` every `every` until `shutdown`, logging failures: the clean-up job a
-    /// service spawns for each purpose it owns.
+    /// Sweeps `purpose` every [`SWEEP_EVERY`], removing what is unreferenced
+    /// [`UNREFERENCED_FOR`] after its upload, until `shutdown`; failures are logged and the next
+    /// round tries again. The clean-up job a service spawns for each purpose it owns.
     pub async fn sweep_periodically<F, Fut>(
         self,
         purpose: Purpose,
-        every: Duration,
-        age: Duration,
         referenced: F,
         shutdown: crate::server::Shutdown,
     ) where
@@ -453,9 +523,9 @@ impl Storage {
         loop {
             tokio::select! {
                 () = shutdown.triggered() => return,
-                () = tokio::time::sleep(every) => {}
+                () = tokio::time::sleep(SWEEP_EVERY) => {}
             }
-            if let Err(error) = self.sweep(purpose, age, &referenced).await {
+            if let Err(error) = self.sweep(purpose, UNREFERENCED_FOR, &referenced).await {
                 tracing::warn!(purpose = purpose.slug(), error = %format!("{error:#}"), "the uploads clean-up failed; it runs again later");
             }
         }

@@ -230,6 +230,49 @@ pub fn venv_bin(name: &str) -> std::path::PathBuf {
     state.join("venv/bin").join(name)
 }
 
+/// PUTs `body` to a presigned `url` with the `headers` it names, as a browser would (the length
+/// comes from the body); the status.
+///
+/// # Panics
+///
+/// The storage does not answer.
+pub async fn put_presigned<'a>(
+    url: &str,
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: Vec<u8>,
+) -> u16 {
+    let mut put = reqwest::Client::new().put(url).body(body);
+    for (name, value) in headers {
+        if !name.eq_ignore_ascii_case("content-length") {
+            put = put.header(name, value);
+        }
+    }
+    put.send()
+        .await
+        .expect("the storage answers")
+        .status()
+        .as_u16()
+}
+
+/// [`put_presigned`] for an upload as an API answers it (`{upload_url, headers}`).
+///
+/// # Panics
+///
+/// The answer is not an upload, or the storage does not answer.
+pub async fn put_upload(upload: &serde_json::Value, body: &[u8]) -> u16 {
+    let headers = upload["headers"]
+        .as_object()
+        .expect("an upload names its headers")
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.as_str()?)));
+    put_presigned(
+        upload["upload_url"].as_str().expect("an upload has a URL"),
+        headers,
+        body.to_vec(),
+    )
+    .await
+}
+
 #[cfg(feature = "events")]
 mod broker;
 mod golden;

@@ -216,7 +216,7 @@ async fn demo(pool: &PgPool, wait: Duration) -> anyhow::Result<()> {
                     currency: "USD".into(),
                 },
                 delivery_days: days,
-                cover_image: None,
+                cover: None,
             };
             store::insert(
                 &mut tx,

@@ -6,11 +6,12 @@ use axum::http::StatusCode;
 use mercato_common::error::{ApiError, Json};
 use mercato_common::error_responses;
 use mercato_common::openapi::Id;
+use mercato_common::storage::{Purpose, Upload, UploadRequest};
 use mercato_common::token::{Caller, CurrentUser};
 use sqlx::PgConnection;
 
 use super::{AppState, gig_id, no_such_gig};
-use crate::domain::{CreateGigRequest, UpdateGigRequest};
+use crate::domain::{Cover, CreateGigRequest, UpdateGigRequest};
 use crate::store::{self, GigRow};
 use crate::views::GigView;
 
@@ -19,16 +20,8 @@ error_responses!(
     CreateErrors { 403 => ["email_not_verified", "not_a_seller"] }
 );
 
-/// Lists a new gig for the caller, who must be a verified seller.
-#[utoipa::path(post, path = "/v1/gigs", tag = "gigs", security(("session" = [])),
-    request_body = CreateGigRequest,
-    responses((status = 201, description = "The new gig", body = GigView), CreateErrors))]
-#[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
-pub async fn create(
-    State(state): State<AppState>,
-    CurrentUser(caller): CurrentUser,
-    Json(body): Json<CreateGigRequest>,
-) -> Result<(StatusCode, Json<GigView>), ApiError> {
+/// Refuses a caller who is not a verified seller gigs knows.
+async fn must_be_seller(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
     if !caller.email_verified {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -46,7 +39,58 @@ pub async fn create(
             "become a seller (POST /api/v1/sellers) before listing gigs",
         ));
     }
-    let fields = body.check().map_err(ApiError::validation)?;
+    Ok(())
+}
+
+/// The caller's uploaded cover `key`, checked, with its public URL.
+async fn cover(
+    state: &AppState,
+    caller: &Caller,
+    key: Option<String>,
+) -> Result<Option<Cover>, ApiError> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    state
+        .storage
+        .verify_field(Purpose::GigCover, caller.user_id, &key, "cover_image_key")
+        .await?;
+    let url = state.storage.public_url(&key);
+    Ok(Some(Cover { key, url }))
+}
+
+/// A presigned upload for a cover of the caller's gigs (JPEG, PNG or WebP, up to 5 MB); only
+/// verified sellers.
+#[utoipa::path(post, path = "/v1/uploads/gig-cover", tag = "gigs", security(("session" = [])),
+    request_body = UploadRequest,
+    responses((status = 201, description = "PUT the file to `upload_url` with `headers`, then attach `key`", body = Upload), CreateErrors))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
+pub async fn upload_cover(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Json(body): Json<UploadRequest>,
+) -> Result<(StatusCode, Json<Upload>), ApiError> {
+    must_be_seller(&state, &caller).await?;
+    state
+        .storage
+        .upload_answer(Purpose::GigCover, caller.user_id, &body)
+        .await
+}
+
+/// Lists a new gig for the caller, who must be a verified seller.
+#[utoipa::path(post, path = "/v1/gigs", tag = "gigs", security(("session" = [])),
+    request_body = CreateGigRequest,
+    responses((status = 201, description = "The new gig", body = GigView), CreateErrors))]
+#[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Json(body): Json<CreateGigRequest>,
+) -> Result<(StatusCode, Json<GigView>), ApiError> {
+    must_be_seller(&state, &caller).await?;
+    let key = body.cover_image_key.clone();
+    let mut fields = body.check().map_err(ApiError::validation)?;
+    fields.cover = cover(&state, &caller, key).await?;
     let mut tx = state.pool.begin().await?;
     let row = store::insert(
         &mut tx,
@@ -89,7 +133,11 @@ pub async fn edit(
 ) -> Result<Json<GigView>, ApiError> {
     let mut tx = state.pool.begin().await?;
     let current = own_gig(&mut tx, &id, &caller).await?;
-    let fields = body.apply(current.fields()).map_err(ApiError::validation)?;
+    let key = body.cover_image_key.clone();
+    let mut fields = body.apply(current.fields()).map_err(ApiError::validation)?;
+    if key.is_some() {
+        fields.cover = cover(&state, &caller, key).await?;
+    }
     let row = store::update(&mut tx, current.id, &fields).await?;
     tx.commit().await?;
     state.relay.wake();

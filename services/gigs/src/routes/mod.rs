@@ -20,6 +20,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// Wakes the outbox relay after a commit that wrote events.
     pub relay: RelayWaker,
+    /// Object storage, for covers.
+    pub storage: mercato_common::storage::Storage,
 }
 
 /// The service's routes.
@@ -36,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/gigs/{id}/similar", get(read::similar))
         .route("/v1/sellers/{id}/gigs", get(read::of_seller))
         .route("/v1/categories", get(read::categories))
+        .route("/v1/uploads/gig-cover", post(manage::upload_cover))
         .with_state(state)
 }
 

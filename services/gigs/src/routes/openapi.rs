@@ -24,6 +24,7 @@ use super::{manage, read};
         read::similar,
         read::of_seller,
         read::categories,
+        manage::upload_cover,
     ),
     // Named only by a query parameter, which utoipa does not follow.
     components(schemas(crate::search::Sort))

@@ -40,6 +40,7 @@ pub async fn spawn_app() -> TestApp {
         },
         own: Settings {
             database: SqlConfig::at(db.url()),
+            storage: mercato_common::storage::StorageConfig::local(),
         },
     };
     let shutdown = Shutdown::new();

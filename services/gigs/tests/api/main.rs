@@ -4,6 +4,7 @@
     reason = "helpers of tests fail the test on any unexpected error"
 )]
 
+mod covers;
 mod events;
 mod helpers;
 mod manage;

@@ -3,6 +3,7 @@
 mod buyers;
 mod openapi;
 mod sellers;
+mod uploads;
 
 pub use openapi::part as openapi;
 
@@ -19,6 +20,8 @@ pub struct AppState {
     pub store: Store,
     /// Wakes the outbox relay after a commit that wrote an event.
     pub relay: RelayWaker,
+    /// Object storage, for profile pictures.
+    pub storage: mercato_common::storage::Storage,
 }
 
 /// The service's routes.
@@ -34,5 +37,9 @@ pub fn router(state: AppState) -> Router {
             get(sellers::by_username),
         )
         .route("/v1/sellers/{id}", get(sellers::by_id))
+        .route(
+            "/v1/uploads/profile-picture",
+            post(uploads::profile_picture),
+        )
         .with_state(state)
 }

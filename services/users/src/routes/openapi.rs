@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 
-use super::{buyers, sellers};
+use super::{buyers, sellers, uploads};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,7 @@ use super::{buyers, sellers};
         sellers::random,
         sellers::by_username,
         sellers::by_id,
+        uploads::profile_picture,
     )
 )]
 struct ApiDoc;

@@ -45,6 +45,7 @@ pub async fn spawn_app_with_keys(keys: TestKeys, tokens: TokenVerifyConfig) -> T
         },
         own: Settings {
             database: MongoConfig::local(mongo.db.name()),
+            storage: mercato_common::storage::StorageConfig::local(),
         },
     };
     let shutdown = Shutdown::new();

@@ -9,3 +9,4 @@ mod counters;
 mod helpers;
 mod keys;
 mod sellers;
+mod uploads;

@@ -12,7 +12,8 @@ use mercato_common::events::catalog::{SellerCreated, SellerUpdated};
 use mercato_common::events::mongo::publish;
 use mercato_common::extract::Query;
 use mercato_common::openapi::Id;
-use mercato_common::token::{CurrentUser, MaybeUser};
+use mercato_common::storage::Purpose;
+use mercato_common::token::{Caller, CurrentUser, MaybeUser};
 use mongodb::bson::doc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -49,6 +50,7 @@ pub async fn create(
     let Json(body) =
         <Json<CreateSellerRequest> as FromRequest<()>>::from_request(request, &()).await?;
     body.check()?;
+    let uploaded = picture(&state, &caller, body.profile_picture_key.as_deref()).await?;
     let user_id = caller.user_id.to_string();
     if state
         .store
@@ -84,7 +86,11 @@ pub async fn create(
         social_links: body.social_links,
         response_time_hours: body.response_time_hours,
         country: buyer.as_ref().and_then(|b| b.country.clone()),
-        profile_picture_url: buyer.as_ref().and_then(|b| b.profile_picture_url.clone()),
+        profile_picture_url: uploaded
+            .as_ref()
+            .map(|(_, url)| url.clone())
+            .or_else(|| buyer.as_ref().and_then(|b| b.profile_picture_url.clone())),
+        profile_picture_key: uploaded.map(|(key, _)| key),
         created_at: now.clone(),
         updated_at: now,
     };
@@ -135,6 +141,10 @@ pub async fn update_mine(
         <Json<UpdateSellerRequest> as FromRequest<()>>::from_request(request, &()).await?;
     body.check()?;
     let mut set = body.to_set()?;
+    if let Some((key, url)) = picture(&state, &caller, body.profile_picture_key.as_deref()).await? {
+        set.insert("profile_picture_key", key);
+        set.insert("profile_picture_url", url);
+    }
     if set.is_empty() {
         return Err(ApiError::bad_request("send at least one field to change"));
     }
@@ -164,6 +174,27 @@ pub async fn update_mine(
     session.commit_transaction().await?;
     state.relay.wake();
     Ok(Json(view(&state, seller, Some(&caller)).await?))
+}
+
+/// The caller's uploaded picture `key`, checked, with its public URL.
+async fn picture(
+    state: &AppState,
+    caller: &Caller,
+    key: Option<&str>,
+) -> Result<Option<(String, String)>, ApiError> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    state
+        .storage
+        .verify_field(
+            Purpose::ProfilePicture,
+            caller.user_id,
+            key,
+            "profile_picture_key",
+        )
+        .await?;
+    Ok(Some((key.to_owned(), state.storage.public_url(key))))
 }
 
 fn parse_id(id: &str) -> Result<Uuid, ApiError> {

@@ -39,6 +39,10 @@ pub struct CreateSellerRequest {
     /// Hours within which the seller promises to answer, 1 to 168.
     #[schema(minimum = 1, maximum = 168)]
     pub(super) response_time_hours: u32,
+    /// The key of a picture uploaded through `POST /uploads/profile-picture`.
+    #[serde(default)]
+    #[schema(max_length = 512)]
+    pub(super) profile_picture_key: Option<String>,
 }
 
 /// Changes to a seller profile: at least one of its fields, under the same rules as when the
@@ -66,6 +70,9 @@ pub struct UpdateSellerRequest {
     social_links: Option<Vec<String>>,
     #[schema(minimum = 1, maximum = 168)]
     response_time_hours: Option<u32>,
+    /// The key of a picture uploaded through `POST /uploads/profile-picture`.
+    #[schema(max_length = 512)]
+    pub(super) profile_picture_key: Option<String>,
 }
 
 impl UpdateSellerRequest {
