@@ -68,7 +68,14 @@ pub fn assemble(parts: &BTreeMap<String, Value>) -> anyhow::Result<Value> {
         served.insert((route.service, internal, method.clone()));
         let operation = public_operation(route, operation, part)?;
         issues_sessions |= route.session == Session::Issue;
-        paths.entry(public_path(route)).or_insert_with(|| json!({}))[method] = operation;
+        let item = paths.entry(public_path(route)).or_insert_with(|| json!({}));
+        ensure!(
+            item.get(&method).is_none(),
+            "{} {} is in the route table twice",
+            route.method,
+            public_path(route)
+        );
+        item[method] = operation;
     }
     for (service, part) in parts {
         for (path, method, _) in operations_mut(&mut part.clone()) {

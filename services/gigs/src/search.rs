@@ -309,7 +309,8 @@ mod tests {
         let position = Position {
             s: Sort::Rating,
             m: None,
-            f: Some(4.123_456_789_012_345),
+            // 17 significant digits: a float4 rank widened to a double, as the cursor holds it.
+            f: Some(f64::from(0.1_f32)),
             i: None,
             id: Uuid::now_v7(),
         };

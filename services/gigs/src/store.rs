@@ -69,11 +69,11 @@ impl GigRow {
             tags: self.tags.clone(),
             price: self.price(),
             delivery_days: self.delivery_days,
-            cover: self
-                .cover_image
-                .clone()
-                .zip(self.cover_image_url.clone())
-                .map(|(key, url)| Cover { key, url }),
+            // A cover shows by its URL; an edit keeps it as it is.
+            cover: self.cover_image_url.clone().map(|url| Cover {
+                key: self.cover_image.clone().unwrap_or_else(|| url.clone()),
+                url,
+            }),
         }
     }
 

@@ -363,8 +363,15 @@ impl Storage {
         owner: Uuid,
         key: &str,
     ) -> anyhow::Result<Result<(), KeyProblem>> {
+        // The caller's prefix, then `<uuid>/<name>`: no empty, `.` or `..` segment.
         let rest = key.strip_prefix(&Self::prefix(purpose, owner));
-        if rest.is_none_or(|rest| rest.is_empty() || rest.contains("..") || key.len() > 512) {
+        let well_formed = rest.is_some_and(|rest| {
+            rest.split('/').count() == 2
+                && rest
+                    .split('/')
+                    .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+        });
+        if !well_formed || key.len() > 512 {
             return Ok(Err(KeyProblem::NotYours));
         }
         let head = match self
@@ -484,6 +491,10 @@ impl Storage {
             if !old.is_empty() {
                 let keep = referenced(old.clone()).await?;
                 for key in old.iter().filter(|key| !keep.contains(*key)) {
+                    // Asked again right before: a key being attached meanwhile stays.
+                    if !referenced(vec![key.clone()]).await?.is_empty() {
+                        continue;
+                    }
                     self.client
                         .delete_object()
                         .bucket(bucket)

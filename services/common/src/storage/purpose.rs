@@ -95,6 +95,9 @@ pub fn safe_file_name(name: &str) -> String {
             }
         })
         .collect();
+    while safe.contains("..") {
+        safe = safe.replace("..", ".");
+    }
     while safe.starts_with('.') {
         safe.remove(0);
     }
@@ -115,6 +118,7 @@ mod tests {
         assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
         assert_eq!(safe_file_name("C:\\photos\\my face.png"), "my-face.png");
         assert_eq!(safe_file_name(".hidden"), "hidden");
+        assert_eq!(safe_file_name("logo..png"), "logo.png");
         assert_eq!(safe_file_name("Résumé ✓.pdf"), "R-sum---.pdf");
         assert_eq!(safe_file_name("///"), "file");
         assert_eq!(safe_file_name(&"a".repeat(300)).len(), 100);

@@ -375,6 +375,15 @@ async fn a_batching_handler_applies_each_event_once_and_a_failed_batch_is_retrie
 
     harness.start_consumer_with(handler.clone()).await;
     harness.wait_for_effects(60, Duration::from_secs(20)).await;
+    // The events can all be applied before the failed first batch comes back from its retry
+    // queue (when the duplicate of its event applied it): wait for it to be handled again.
+    let handled = || handler.batch_sizes.lock().unwrap().iter().sum::<usize>();
+    eventually(
+        "the failed first batch to be handled again",
+        Duration::from_secs(20),
+        || async { (handled() > 61).then_some(()) },
+    )
+    .await;
     harness.settle().await;
 
     assert_eq!(harness.effect_counts().await, (60, 60));

@@ -131,12 +131,13 @@ pub async fn edit(
     Path(id): Path<String>,
     Json(body): Json<UpdateGigRequest>,
 ) -> Result<Json<GigView>, ApiError> {
+    // Checked before the row is locked: storage may be slow, and edits of the gig wait.
+    let new_cover = cover(&state, &caller, body.cover_image_key.clone()).await?;
     let mut tx = state.pool.begin().await?;
     let current = own_gig(&mut tx, &id, &caller).await?;
-    let key = body.cover_image_key.clone();
     let mut fields = body.apply(current.fields()).map_err(ApiError::validation)?;
-    if key.is_some() {
-        fields.cover = cover(&state, &caller, key).await?;
+    if new_cover.is_some() {
+        fields.cover = new_cover;
     }
     let row = store::update(&mut tx, current.id, &fields).await?;
     tx.commit().await?;
