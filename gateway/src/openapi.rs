@@ -100,6 +100,7 @@ pub fn assemble(parts: &BTreeMap<String, Value>) -> anyhow::Result<Value> {
             }
         }
     }
+    link_created(&mut paths);
     let mut references = Vec::new();
     collect_references(&Value::Object(paths.clone()), &mut references);
     collect_references(&json!(schemas), &mut references);
@@ -138,6 +139,46 @@ pub fn assemble(parts: &BTreeMap<String, Value>) -> anyhow::Result<Value> {
             },
         },
     }))
+}
+
+/// Links each creation (`POST <collection>` answering 201 with the new `id`) to the operations
+/// on what it created (`<collection>/{id}` and below), so clients and fuzzers can follow them.
+fn link_created(paths: &mut Map<String, Value>) {
+    let operations: Vec<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flat_map(|methods| methods.values())
+                .filter_map(|operation| operation["operationId"].as_str())
+                .map(|id| (path.clone(), id.to_owned()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (path, item) in paths.iter_mut() {
+        let Some(created) = item
+            .get_mut("post")
+            .and_then(|operation| operation["responses"].get_mut("201"))
+        else {
+            continue;
+        };
+        let resource = format!("{path}/{{id}}");
+        let links: Map<String, Value> = operations
+            .iter()
+            .filter(|(target, _)| {
+                *target == resource || target.starts_with(&format!("{resource}/"))
+            })
+            .map(|(_, id)| {
+                (
+                    id.clone(),
+                    json!({"operationId": id, "parameters": {"path.id": "$response.body#/id"}}),
+                )
+            })
+            .collect();
+        if !links.is_empty() {
+            created["links"] = Value::Object(links);
+        }
+    }
 }
 
 /// Every `$ref` in `value`.
@@ -399,6 +440,25 @@ mod tests {
         let refresh = &document["paths"]["/api/v1/auth/refresh"]["post"];
         assert_eq!(refresh["requestBody"]["required"], false);
         assert_eq!(signin["requestBody"]["required"], true);
+    }
+
+    #[test]
+    fn a_creation_links_to_the_operations_on_what_it_created() {
+        let document = document().unwrap();
+        let links = &document["paths"]["/api/v1/gigs"]["post"]["responses"]["201"]["links"];
+
+        for operation in [
+            "get_gigs_id",
+            "patch_gigs_id",
+            "delete_gigs_id",
+            "post_gigs_id_pause",
+        ] {
+            assert_eq!(
+                links[operation]["parameters"]["path.id"], "$response.body#/id",
+                "{operation}: {links}"
+            );
+        }
+        assert!(links.get("get_gigs_top").is_none(), "{links}");
     }
 
     #[test]

@@ -49,10 +49,13 @@ async fn the_public_api_keeps_its_contract_under_fuzzing() {
         SEED.into(),
         "--max-examples".into(),
         MAX_EXAMPLES.into(),
+        // One worker: with two, Hypothesis parses lambdas' source on two threads at once, which
+        // Python 3.11's `ast` sometimes refuses ("AST constructor recursion depth mismatch"),
+        // failing the run with an error of the tool, not of the API.
         "--workers".into(),
-        "2".into(),
+        "1".into(),
         "--phases".into(),
-        "examples,coverage,fuzzing".into(),
+        "examples,coverage,fuzzing,stateful".into(),
         "--header".into(),
         format!("Authorization: Bearer {token}"),
         "--request-timeout".into(),

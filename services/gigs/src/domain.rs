@@ -5,7 +5,7 @@ use mercato_common::events::catalog::Money;
 use mercato_common::validation::Checker;
 use serde::Deserialize;
 
-use crate::taxonomy::{self, Category};
+use crate::taxonomy::{self, Category, CategorySlug, SubCategorySlug};
 
 /// The one currency prices are in for now; `Money` carries it for the day there are more.
 pub const CURRENCY: &str = "USD";
@@ -27,10 +27,10 @@ pub struct CreateGigRequest {
     #[schema(min_length = 50, max_length = 4000)]
     pub description: String,
     /// A category's slug (`GET /categories`).
-    #[schema(min_length = 1, max_length = 40)]
+    #[schema(value_type = CategorySlug)]
     pub category: String,
     /// One to three sub-category slugs of that category.
-    #[schema(min_items = 1, max_items = 3)]
+    #[schema(min_items = 1, max_items = 3, value_type = Vec<SubCategorySlug>)]
     pub sub_categories: Vec<String>,
     /// One to five tags, 2 to 30 characters each, no repeats.
     #[schema(min_items = 1, max_items = 5)]
@@ -55,9 +55,9 @@ pub struct UpdateGigRequest {
     pub title: Option<String>,
     #[schema(min_length = 50, max_length = 4000)]
     pub description: Option<String>,
-    #[schema(min_length = 1, max_length = 40)]
+    #[schema(value_type = Option<CategorySlug>)]
     pub category: Option<String>,
-    #[schema(min_items = 1, max_items = 3)]
+    #[schema(min_items = 1, max_items = 3, value_type = Option<Vec<SubCategorySlug>>)]
     pub sub_categories: Option<Vec<String>>,
     #[schema(min_items = 1, max_items = 5)]
     pub tags: Option<Vec<String>>,

@@ -107,6 +107,50 @@ pub const CATEGORIES: [Category; 9] = [
     },
 ];
 
+/// A category's slug, as requests name it: one of [`CATEGORIES`] (`#[schema(value_type =
+/// CategorySlug)]`).
+#[derive(Debug, Clone, Copy)]
+pub struct CategorySlug;
+
+impl utoipa::PartialSchema for CategorySlug {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        slugs_schema(
+            "A category's slug (`GET /categories`).",
+            CATEGORIES.iter().map(|c| c.slug),
+        )
+    }
+}
+
+impl utoipa::ToSchema for CategorySlug {}
+
+/// A sub-category's slug: one of some category's (`#[schema(value_type = SubCategorySlug)]`).
+#[derive(Debug, Clone, Copy)]
+pub struct SubCategorySlug;
+
+impl utoipa::PartialSchema for SubCategorySlug {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        slugs_schema(
+            "A sub-category's slug; it must belong to the gig's category.",
+            CATEGORIES
+                .iter()
+                .flat_map(|c| c.sub_categories.iter().map(|(slug, _)| *slug)),
+        )
+    }
+}
+
+impl utoipa::ToSchema for SubCategorySlug {}
+
+fn slugs_schema<'a>(
+    description: &str,
+    slugs: impl Iterator<Item = &'a str>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(slugs.map(str::to_owned)))
+        .description(Some(description))
+        .into()
+}
+
 /// The category with `slug`.
 pub fn category(slug: &str) -> Option<&'static Category> {
     CATEGORIES.iter().find(|c| c.slug == slug)

@@ -27,7 +27,7 @@ use super::{manage, read};
         manage::upload_cover,
     ),
     // Named only by a query parameter, which utoipa does not follow.
-    components(schemas(crate::search::Sort))
+    components(schemas(crate::search::Sort, crate::taxonomy::CategorySlug))
 )]
 struct ApiDoc;
 

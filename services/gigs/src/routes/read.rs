@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{AppState, gig_id, no_such_gig};
 use crate::search::{self, Filter, Sort};
 use crate::store::{self, GIG_COLUMNS, GigRow, LIVE};
-use crate::taxonomy;
+use crate::taxonomy::{self, CategorySlug};
 use crate::views::{self, Categories, GigList, GigPage, GigView};
 
 error_responses!(
@@ -59,6 +59,7 @@ pub struct SearchQuery {
     #[param(max_length = 200)]
     q: Option<String>,
     /// A category's slug.
+    #[param(value_type = Option<CategorySlug>)]
     category: Option<String>,
     /// Lowest price, in cents.
     #[param(minimum = 0)]
@@ -204,6 +205,7 @@ fn default_top() -> i64 {
 #[into_params(parameter_in = Query)]
 pub struct TopQuery {
     /// A category's slug; all categories without it.
+    #[param(value_type = Option<CategorySlug>)]
     category: Option<String>,
     /// How many, 1 to 50.
     #[serde(default = "default_top")]
