@@ -143,12 +143,7 @@ impl TestApp {
     }
 
     pub async fn stop(self) {
-        self.shutdown.trigger();
-        tokio::time::timeout(Duration::from_secs(20), self.handle)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        mercato_common::testing::stop_service(self.shutdown, self.handle).await;
         self.broker.cleanup(&[NAME, "observer"]).await;
         self.db.drop_database().await;
     }

@@ -230,6 +230,21 @@ pub fn venv_bin(name: &str) -> std::path::PathBuf {
     state.join("venv/bin").join(name)
 }
 
+/// Stops a service a test started: triggers `shutdown` and waits up to 20 seconds for `handle`
+/// to finish cleanly.
+///
+/// # Panics
+///
+/// The service does not stop in time, or stops with an error.
+pub async fn stop_service(shutdown: Shutdown, handle: tokio::task::JoinHandle<anyhow::Result<()>>) {
+    shutdown.trigger();
+    tokio::time::timeout(Duration::from_secs(20), handle)
+        .await
+        .expect("the service stops within 20 s")
+        .expect("the service's task ends")
+        .expect("the service stops without an error");
+}
+
 /// PUTs `body` to a presigned `url` with the `headers` it names, as a browser would (the length
 /// comes from the body); the status.
 ///

@@ -1,7 +1,5 @@
 //! Spawns the real service with its own queue, Redis prefix and SMTP sink.
 
-use std::time::Duration;
-
 use mercato_common::config::{CommonConfig, TokenVerifyConfig};
 use mercato_common::events::catalog::EmailRequested;
 use mercato_common::events::publisher::{OutgoingMessage, Publisher};
@@ -101,12 +99,7 @@ impl TestApp {
     }
 
     pub async fn stop(self) {
-        self.shutdown.trigger();
-        tokio::time::timeout(Duration::from_secs(20), self.handle)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        mercato_common::testing::stop_service(self.shutdown, self.handle).await;
         self.broker.cleanup(&[NAME]).await;
     }
 }
