@@ -1,8 +1,9 @@
-//! A seller's gig through the gateway: listed, found, paused out of sight, still theirs.
+//! A seller's gig through the gateway: a cover uploaded straight to storage, the gig listed with
+//! it, found, paused out of sight, still theirs.
 
 use std::time::Duration;
 
-use mercato_common::testing::eventually;
+use mercato_common::testing::{eventually, put_upload};
 use mercato_e2e::Platform;
 use mercato_e2e::contract::send;
 use serde_json::json;
@@ -10,11 +11,12 @@ use serde_json::json;
 use crate::people::verified_seller;
 
 #[tokio::test]
-async fn a_seller_lists_a_gig_buyers_find_it_and_a_paused_gig_leaves_search_but_not_its_seller() {
+async fn a_seller_lists_a_gig_with_a_cover_buyers_find_it_and_a_paused_gig_leaves_search_but_not_its_seller()
+ {
     let platform = Platform::start().await;
     let client = reqwest::Client::new();
     let token = verified_seller(&platform, &client, "gina").await;
-    let body = json!({
+    let mut body = json!({
         "title": "I will design a hand lettered logo",
         "description": "Hand lettering turned into a crisp vector logo, with three concepts and two rounds of changes.",
         "category": "graphics-design",
@@ -24,21 +26,38 @@ async fn a_seller_lists_a_gig_buyers_find_it_and_a_paused_gig_leaves_search_but_
         "delivery_days": 4,
     });
     // gigs hears of the new seller by event: until then it refuses with `not_a_seller`.
-    let gig = eventually(
+    let upload = eventually(
         "gigs to know the seller",
         Duration::from_secs(20),
         || async {
             let answer = send(
                 client
-                    .post(platform.gateway.url("/api/v1/gigs"))
+                    .post(platform.gateway.url("/api/v1/uploads/gig-cover"))
                     .bearer_auth(&token)
-                    .json(&body),
+                    .json(
+                        &json!({"content_type": "image/png", "size": 8, "file_name": "cover.png"}),
+                    ),
             )
             .await;
             (answer.status == 201).then_some(answer.body)
         },
     )
     .await;
+    assert_eq!(put_upload(&upload, b"pngbytes").await, 200);
+    body["cover_image_key"] = upload["key"].clone();
+    let created = send(
+        client
+            .post(platform.gateway.url("/api/v1/gigs"))
+            .bearer_auth(&token)
+            .json(&body),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let gig = created.body;
+    let cover = reqwest::get(gig["cover_image_url"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(cover.bytes().await.unwrap().as_ref(), b"pngbytes");
     let id = gig["id"].as_str().unwrap().to_owned();
 
     let found = send(client.get(platform.gateway.url("/api/v1/gigs?q=lettered%20logo"))).await;
