@@ -36,7 +36,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
-use mercato_common::error::Json;
+use mercato_common::extract::Json;
 use mercato_common::server::{HttpServer, Shutdown};
 use mercato_common::token::{Jwks, KeySet, SigningKey, TokenMinter, TokenVerifier};
 use tower_http::compression::CompressionLayer;

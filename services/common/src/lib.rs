@@ -12,8 +12,9 @@
 //! - [`telemetry`]: logging and the Prometheus recorder.
 //! - [`context`]: the request id of the request being handled.
 //! - [`demo`]: the demo accounts every local seed creates.
-//! - [`extract`]: the query extractor with the common error shape.
-//! - [`error`]: [`error::ApiError`], the common error body, and the JSON extractor that uses it.
+//! - [`extract`]: the JSON body and query extractors, whose rejections use the common error shape.
+//! - [`error`]: [`error::ApiError`], the common error body, and how rejections and database
+//!   errors map to it.
 //! - [`ratings`]: ratings as answers show them.
 //! - [`openapi`]: the schemas and error responses every service's OpenAPI part shares.
 //! - `events` (feature `events`): the event bus: catalog, outbox, relay, consumer, inbox.

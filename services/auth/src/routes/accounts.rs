@@ -3,11 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use mercato_common::error::{ApiError, FieldErrors, Json, OrConflict};
+use mercato_common::error::{ApiError, FieldErrors, OrConflict};
 use mercato_common::error_responses;
 use mercato_common::events::catalog::{UserEmailVerified, UserRegistered};
 use mercato_common::events::emails::VerifyEmail;
 use mercato_common::events::mysql::publish;
+use mercato_common::extract::Json;
 use mercato_common::token::CurrentUser;
 use serde::{Deserialize, Serialize};
 

@@ -3,9 +3,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Duration;
-use mercato_common::error::{ApiError, FieldErrors, Json};
+use mercato_common::error::{ApiError, FieldErrors};
 use mercato_common::error_responses;
 use mercato_common::events::emails::{ForgotPassword, PasswordChanged};
+use mercato_common::extract::Json;
 use mercato_common::token::CurrentUser;
 use serde::Deserialize;
 

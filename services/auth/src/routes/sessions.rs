@@ -3,8 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
-use mercato_common::error::{ApiError, Json, json_object};
+use mercato_common::error::ApiError;
 use mercato_common::error_responses;
+use mercato_common::extract::{Json, json_object};
 use mercato_common::token::CurrentUser;
 use serde::Deserialize;
 

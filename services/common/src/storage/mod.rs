@@ -313,13 +313,13 @@ impl Storage {
         purpose: Purpose,
         owner: Uuid,
         request: &UploadRequest,
-    ) -> Result<(http::StatusCode, crate::error::Json<Upload>), ApiError> {
+    ) -> Result<(http::StatusCode, crate::extract::Json<Upload>), ApiError> {
         match self
             .presign_upload(purpose, owner, request)
             .await
             .map_err(ApiError::internal)?
         {
-            Ok(upload) => Ok((http::StatusCode::CREATED, crate::error::Json(upload))),
+            Ok(upload) => Ok((http::StatusCode::CREATED, crate::extract::Json(upload))),
             Err(fields) => Err(ApiError::validation(fields)),
         }
     }

@@ -3,8 +3,9 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use mercato_common::error::{ApiError, Json};
+use mercato_common::error::ApiError;
 use mercato_common::error_responses;
+use mercato_common::extract::Json;
 use mercato_common::openapi::Id;
 use mercato_common::storage::{Purpose, Upload, UploadRequest};
 use mercato_common::token::{Caller, CurrentUser};

@@ -2,8 +2,9 @@
 //! gigs show only to their seller; deleted ones to no one.
 
 use axum::extract::{Path, State};
-use mercato_common::error::{ApiError, FieldErrors, Json};
+use mercato_common::error::{ApiError, FieldErrors};
 use mercato_common::error_responses;
+use mercato_common::extract::Json;
 use mercato_common::extract::Query;
 use mercato_common::openapi::{Cursor, Id};
 use mercato_common::token::MaybeUser;

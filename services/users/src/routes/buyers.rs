@@ -1,8 +1,9 @@
 //! `GET /v1/buyers/me` and `GET /v1/buyers/{username}`.
 
 use axum::extract::{Path, State};
-use mercato_common::error::{ApiError, Json};
+use mercato_common::error::ApiError;
 use mercato_common::error_responses;
+use mercato_common::extract::Json;
 use mercato_common::openapi::{Id, Timestamp};
 use mercato_common::token::{CurrentUser, MaybeUser};
 use mongodb::bson::doc;

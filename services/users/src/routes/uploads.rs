@@ -3,7 +3,8 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use mercato_common::error::{ApiError, Json};
+use mercato_common::error::ApiError;
+use mercato_common::extract::Json;
 use mercato_common::storage::{Purpose, Upload, UploadRequest};
 use mercato_common::token::CurrentUser;
 
