@@ -9,97 +9,25 @@
 //! profile, a gig); the service [`Storage::verify`]s it (its prefix is the caller's, the object
 //! exists, its type and size are allowed) before storing it. Public purposes go to a bucket
 //! anyone may read (their URL is [`Storage::public_url`]); the others only through a presigned
-//! GET ([`Storage::presign_get`]) given to the parties. [`Storage::sweep`] removes objects no
-//! record references a day after their upload.
+//! GET ([`Storage::presign_get`]) given to the parties. [`Storage::sweep`] (in `sweep.rs`) removes
+//! objects no record references a day after their upload.
 
+mod config;
 mod purpose;
+mod sweep;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::presigning::PresigningConfig;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use uuid::Uuid;
 
 use crate::error::{ApiError, FieldErrors};
+pub use config::StorageConfig;
 pub use purpose::{Purpose, safe_file_name};
-
-/// How often a service looks for uploads none of its records reference.
-pub const SWEEP_EVERY: Duration = Duration::from_secs(3600);
-/// How long after its upload an object no record references is removed: time enough to
-/// upload a file and then attach it.
-pub const UNREFERENCED_FOR: Duration = Duration::from_secs(24 * 3600);
-
-/// Object storage settings, flattened into a service's configuration. The defaults are the
-/// local server of `scripts/deps.sh`.
-#[derive(Clone, clap::Args)]
-pub struct StorageConfig {
-    /// The S3 endpoint; leave empty for Amazon S3 in `STORAGE_REGION`.
-    #[arg(
-        long,
-        env = "STORAGE_ENDPOINT",
-        default_value = "http://127.0.0.1:8333"
-    )]
-    pub storage_endpoint: String,
-    /// The region.
-    #[arg(long, env = "STORAGE_REGION", default_value = "us-east-1")]
-    pub storage_region: String,
-    /// The private bucket (attachments, deliveries).
-    #[arg(long, env = "STORAGE_BUCKET", default_value = "mercato")]
-    pub storage_bucket: String,
-    /// The bucket anyone may read (profile pictures, gig covers).
-    #[arg(long, env = "STORAGE_PUBLIC_BUCKET", default_value = "mercato-public")]
-    pub storage_public_bucket: String,
-    /// Where the public bucket's objects are read from (a CDN in production).
-    #[arg(
-        long,
-        env = "STORAGE_PUBLIC_URL",
-        default_value = "http://127.0.0.1:8333/mercato-public"
-    )]
-    pub storage_public_url: String,
-    /// Access key id; leave empty to use the environment's credentials (an IAM role).
-    #[arg(long, env = "STORAGE_ACCESS_KEY_ID", default_value = "mercato")]
-    pub storage_access_key_id: String,
-    /// Secret access key (never logged).
-    #[arg(
-        long,
-        env = "STORAGE_SECRET_ACCESS_KEY",
-        default_value = "mercato-local-secret",
-        hide_env_values = true,
-        hide_default_value = true
-    )]
-    pub storage_secret_access_key: SecretString,
-    /// Seconds a presigned upload stays usable.
-    #[arg(long, env = "STORAGE_UPLOAD_SECONDS", default_value_t = 300)]
-    pub storage_upload_seconds: u64,
-}
-
-impl StorageConfig {
-    /// The settings of the local storage `scripts/deps.sh` runs (tests).
-    pub fn local() -> Self {
-        Self {
-            storage_endpoint: "http://127.0.0.1:8333".into(),
-            storage_region: "us-east-1".into(),
-            storage_bucket: "mercato".into(),
-            storage_public_bucket: "mercato-public".into(),
-            storage_public_url: "http://127.0.0.1:8333/mercato-public".into(),
-            storage_access_key_id: "mercato".into(),
-            storage_secret_access_key: SecretString::from("mercato-local-secret"),
-            storage_upload_seconds: 300,
-        }
-    }
-}
-
-impl std::fmt::Debug for StorageConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StorageConfig")
-            .field("endpoint", &self.storage_endpoint)
-            .field("bucket", &self.storage_bucket)
-            .field("public_bucket", &self.storage_public_bucket)
-            .finish_non_exhaustive()
-    }
-}
+pub use sweep::{SWEEP_EVERY, UNREFERENCED_FOR};
 
 /// What a client declares about the file it wants to upload.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -447,98 +375,5 @@ impl Storage {
             .presigned(PresigningConfig::expires_in(ttl)?)
             .await?;
         Ok(presigned.uri().to_owned())
-    }
-
-    /// Removes the objects of `purpose` uploaded more than `age` ago that `referenced` does not
-    /// keep (it gets a batch of keys and returns those still in use); returns how many went.
-    ///
-    /// # Errors
-    ///
-    /// The storage or `referenced` failed; what was removed before stays removed.
-    pub async fn sweep<F, Fut>(
-        &self,
-        purpose: Purpose,
-        age: Duration,
-        referenced: F,
-    ) -> anyhow::Result<usize>
-    where
-        F: Fn(Vec<String>) -> Fut,
-        Fut: Future<Output = anyhow::Result<HashSet<String>>>,
-    {
-        let bucket = self.bucket_of(purpose);
-        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(age)?;
-        let mut removed = 0;
-        let mut token: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(format!("{}/", purpose.slug()))
-                .set_continuation_token(token.take())
-                .send()
-                .await?;
-            let old: Vec<String> = page
-                .contents()
-                .iter()
-                .filter(|object| {
-                    object
-                        .last_modified()
-                        .is_some_and(|at| at.secs() < cutoff.timestamp())
-                })
-                .filter_map(|object| object.key().map(str::to_owned))
-                .collect();
-            if !old.is_empty() {
-                let keep = referenced(old.clone()).await?;
-                for key in old.iter().filter(|key| !keep.contains(*key)) {
-                    // Asked again right before: a key being attached meanwhile stays.
-                    if !referenced(vec![key.clone()]).await?.is_empty() {
-                        continue;
-                    }
-                    self.client
-                        .delete_object()
-                        .bucket(bucket)
-                        .key(key)
-                        .send()
-                        .await?;
-                    removed += 1;
-                }
-            }
-            match page.next_continuation_token() {
-                Some(next) => token = Some(next.to_owned()),
-                None => break,
-            }
-        }
-        if removed > 0 {
-            tracing::info!(
-                purpose = purpose.slug(),
-                removed,
-                "removed unreferenced uploads"
-            );
-        }
-        Ok(removed)
-    }
-
-    /// Sweeps `purpose` every [`SWEEP_EVERY`], removing what is unreferenced
-    /// [`UNREFERENCED_FOR`] after its upload, until `shutdown`; failures are logged and the next
-    /// round tries again. The clean-up job a service spawns for each purpose it owns.
-    pub async fn sweep_periodically<F, Fut>(
-        self,
-        purpose: Purpose,
-        referenced: F,
-        shutdown: crate::server::Shutdown,
-    ) where
-        F: Fn(Vec<String>) -> Fut,
-        Fut: Future<Output = anyhow::Result<HashSet<String>>>,
-    {
-        loop {
-            tokio::select! {
-                () = shutdown.triggered() => return,
-                () = tokio::time::sleep(SWEEP_EVERY) => {}
-            }
-            if let Err(error) = self.sweep(purpose, UNREFERENCED_FOR, &referenced).await {
-                tracing::warn!(purpose = purpose.slug(), error = %format!("{error:#}"), "the uploads clean-up failed; it runs again later");
-            }
-        }
     }
 }
