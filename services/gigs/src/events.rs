@@ -41,6 +41,22 @@ struct Snapshot {
     at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The snapshot a seller event carries (both seller events carry the same fields), dated by
+/// the event.
+macro_rules! snapshot {
+    ($event:expr, $envelope:expr) => {
+        Snapshot {
+            seller_id: $event.seller_id,
+            user_id: $event.user_id,
+            username: $event.username,
+            full_name: $event.full_name,
+            profile_picture_url: $event.profile_picture_url,
+            country: $event.country,
+            at: $envelope.occurred_at,
+        }
+    };
+}
+
 /// What one event changes.
 enum Effect {
     Seller(Snapshot),
@@ -52,27 +68,11 @@ impl Effect {
         Ok(match envelope.event_type.as_str() {
             SellerCreated::TYPE => {
                 let e: SellerCreated = decode(envelope)?;
-                Some(Self::Seller(Snapshot {
-                    seller_id: e.seller_id,
-                    user_id: e.user_id,
-                    username: e.username,
-                    full_name: e.full_name,
-                    profile_picture_url: e.profile_picture_url,
-                    country: e.country,
-                    at: envelope.occurred_at,
-                }))
+                Some(Self::Seller(snapshot!(e, envelope)))
             }
             SellerUpdated::TYPE => {
                 let e: SellerUpdated = decode(envelope)?;
-                Some(Self::Seller(Snapshot {
-                    seller_id: e.seller_id,
-                    user_id: e.user_id,
-                    username: e.username,
-                    full_name: e.full_name,
-                    profile_picture_url: e.profile_picture_url,
-                    country: e.country,
-                    at: envelope.occurred_at,
-                }))
+                Some(Self::Seller(snapshot!(e, envelope)))
             }
             ReviewCreated::TYPE => {
                 let review: ReviewCreated = decode(envelope)?;

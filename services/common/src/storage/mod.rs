@@ -252,25 +252,32 @@ impl Storage {
         }
     }
 
-    /// [`Storage::verify`] for a request's `field`: a problem with the key is a 422 on that
-    /// field.
+    /// The public URL of `key`, sent as a request's `field` to attach `owner`'s upload for a
+    /// public `purpose`, once [`Storage::verify`] accepts it.
     ///
     /// # Errors
     ///
-    /// The 422, or a 500 when the storage fails.
-    pub async fn verify_field(
+    /// A 422 on `field` naming the problem with the key; a 500 when the storage fails or the
+    /// purpose is not public.
+    pub async fn attach_public(
         &self,
         purpose: Purpose,
         owner: Uuid,
         key: &str,
         field: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<String, ApiError> {
+        if !purpose.is_public() {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "{} uploads have no public URL",
+                purpose.slug()
+            )));
+        }
         match self
             .verify(purpose, owner, key)
             .await
             .map_err(ApiError::internal)?
         {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(self.public_url(key)),
             Err(problem) => {
                 let mut fields = FieldErrors::new();
                 fields.insert(field.to_owned(), vec![problem.to_string()]);

@@ -52,11 +52,10 @@ async fn cover(
     let Some(key) = key else {
         return Ok(None);
     };
-    state
+    let url = state
         .storage
-        .verify_field(Purpose::GigCover, caller.user_id, &key, "cover_image_key")
+        .attach_public(Purpose::GigCover, caller.user_id, &key, "cover_image_key")
         .await?;
-    let url = state.storage.public_url(&key);
     Ok(Some(Cover { key, url }))
 }
 

@@ -186,16 +186,16 @@ async fn picture(
     let Some(key) = key else {
         return Ok(None);
     };
-    state
+    let url = state
         .storage
-        .verify_field(
+        .attach_public(
             Purpose::ProfilePicture,
             caller.user_id,
             key,
             "profile_picture_key",
         )
         .await?;
-    Ok(Some((key.to_owned(), state.storage.public_url(key))))
+    Ok(Some((key.to_owned(), url)))
 }
 
 fn parse_id(id: &str) -> Result<Uuid, ApiError> {
