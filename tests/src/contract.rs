@@ -162,7 +162,10 @@ impl Contract {
             ));
         };
         let response = &operation["responses"][&response_key];
-        let Some(schema) = response.pointer("/content/application~1json/schema") else {
+        if response
+            .pointer("/content/application~1json/schema")
+            .is_none()
+        {
             return if body.is_empty() {
                 Ok(())
             } else {
@@ -171,7 +174,7 @@ impl Contract {
                     String::from_utf8_lossy(body)
                 ))
             };
-        };
+        }
         if !content_type.is_some_and(|c| c.starts_with("application/json")) {
             return Err(format!(
                 "{status} documents JSON, but the content type is {content_type:?}"
@@ -179,7 +182,6 @@ impl Contract {
         }
         let instance: Value = serde_json::from_slice(body)
             .map_err(|err| format!("{status} documents JSON, but the body is not: {err}"))?;
-        debug_assert!(schema.is_object());
         let pointer = format!(
             "/paths/{}/{method_key}/responses/{response_key}/content/application~1json/schema",
             pointer_token(template)
