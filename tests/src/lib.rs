@@ -6,11 +6,13 @@
 //! deployment, with nothing shared between two tests.
 
 pub mod contract;
+pub mod pysocket;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use mercato_common::config::{CommonConfig, TokenVerifyConfig};
+use mercato_common::realtime::hub::RealtimeConfig;
 use mercato_common::server::{HttpServer, Shutdown};
 use mercato_common::service::stores::{MongoConfig, SqlConfig};
 use mercato_common::service::{Config, Service, ServiceConfig, start};
@@ -30,7 +32,7 @@ pub struct Component {
     /// Where it listens.
     pub addr: SocketAddr,
     shutdown: Shutdown,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Component {
@@ -47,7 +49,7 @@ impl Component {
             name,
             addr,
             shutdown,
-            handle: tokio::spawn(bound.run()),
+            handle: Some(tokio::spawn(bound.run())),
         }
     }
 
@@ -61,18 +63,30 @@ impl Component {
             name,
             addr,
             shutdown,
-            handle,
+            handle: Some(handle),
         }
     }
 
-    async fn stop(self) {
+    /// Stops it gracefully (once; stopping again does nothing).
+    ///
+    /// # Panics
+    ///
+    /// It does not stop cleanly within 30 s.
+    pub async fn halt(&mut self) {
         self.shutdown.trigger();
-        let stopped = tokio::time::timeout(Duration::from_secs(30), self.handle).await;
+        let Some(handle) = self.handle.take() else {
+            return;
+        };
+        let stopped = tokio::time::timeout(Duration::from_secs(30), handle).await;
         assert!(
             matches!(stopped, Ok(Ok(Ok(())))),
             "{} stops cleanly: {stopped:?}",
             self.name
         );
+    }
+
+    async fn stop(mut self) {
+        self.halt().await;
     }
 }
 
@@ -87,6 +101,8 @@ pub struct Platform {
     pub mail: TestSmtpSink,
     /// The users service's database.
     pub mongo: TestMongo,
+    /// The chat service's database.
+    pub chat_mongo: TestMongo,
     /// The auth service's database.
     pub mysql: TestMySql,
     /// The gigs service's database.
@@ -95,6 +111,25 @@ pub struct Platform {
     pub gateway: Component,
     /// The services.
     pub services: Vec<Component>,
+    /// How the gateway was configured, to start another replica beside it.
+    pub gateway_config: mercato_gateway::Config,
+    /// How chat was configured, to start another replica beside it.
+    pub chat_config: Config<mercato_chat::Settings>,
+    /// Replicas started beside the first ones.
+    pub replicas: Vec<Component>,
+}
+
+/// Starts a gateway with `config` on its own shutdown signal.
+async fn serve_gateway(config: &mercato_gateway::Config) -> Component {
+    let shutdown = Shutdown::new();
+    Component::serve(
+        "gateway",
+        mercato_gateway::server(config, shutdown.clone())
+            .await
+            .expect("the gateway starts"),
+        shutdown,
+    )
+    .await
 }
 
 /// Starts the service `S` on its own shutdown signal.
@@ -131,12 +166,24 @@ impl Platform {
         let broker = TestBroker::new().await;
         let mail = TestSmtpSink::start().await;
         let mongo = TestMongo::new().await;
+        let chat_mongo = TestMongo::new().await;
         let mysql = TestMySql::new().await;
         let postgres = TestPostgres::new().await;
         let shared = ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
             broker: broker.config.clone(),
+        };
+        let prefix = broker.config.topology.queue_prefix.clone();
+        let chat_config = Config {
+            shared: shared.clone(),
+            own: mercato_chat::Settings {
+                database: MongoConfig::local(chat_mongo.db.name()),
+                storage: mercato_common::storage::StorageConfig::local(),
+                realtime: RealtimeConfig::local(format!("{prefix}-chat"), prefix.clone()),
+                public_url: "https://mercato.test".into(),
+                email_quiet_minutes: 15,
+            },
         };
         let services = vec![
             start_service::<mercato_auth::Auth>(&Config {
@@ -170,6 +217,7 @@ impl Platform {
                 },
             })
             .await,
+            start_service::<mercato_chat::Chat>(&chat_config).await,
             start_service::<mercato_notifications::Notifications>(&Config {
                 shared: shared.clone(),
                 own: mercato_notifications::Settings {
@@ -194,7 +242,8 @@ impl Platform {
                 "--shutdown-drain-seconds=0".to_owned(),
                 format!("--token-signing-key={}", pem.expose_secret()),
                 format!("--token-signing-kid={}", keys.signing.kid()),
-                format!("--redis-prefix={}:", broker.config.topology.queue_prefix),
+                format!("--redis-prefix={prefix}:"),
+                format!("--presence-prefix={prefix}"),
                 format!("--upstreams={}", upstreams.join(",")),
                 "--cookie-secure=false".to_owned(),
                 format!("--allowed-origins={ORIGIN}"),
@@ -203,29 +252,73 @@ impl Platform {
             .chain(flags.iter().map(|flag| (*flag).to_owned())),
         )
         .expect("the gateway settings parse");
-        let shutdown = Shutdown::new();
-        let gateway = Component::serve(
-            "gateway",
-            mercato_gateway::server(&gateway_config, shutdown.clone())
-                .await
-                .expect("the gateway starts"),
-            shutdown,
-        )
-        .await;
+        let gateway = serve_gateway(&gateway_config).await;
         Self {
             keys,
             broker,
             mail,
             mongo,
+            chat_mongo,
             mysql,
             postgres,
             gateway,
             services,
+            gateway_config,
+            chat_config,
+            replicas: Vec::new(),
         }
+    }
+
+    /// The running service `name`.
+    ///
+    /// # Panics
+    ///
+    /// The platform runs no such service.
+    pub fn service(&self, name: &str) -> &Component {
+        self.services
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no service {name}"))
+    }
+
+    /// Starts a second chat replica (same database, queue and real-time channel) and a second
+    /// gateway whose chat upstream is that replica; returns the second gateway's address.
+    ///
+    /// # Panics
+    ///
+    /// A replica fails to start.
+    pub async fn second_gateway_and_chat(&mut self) -> SocketAddr {
+        let chat = start_service::<mercato_chat::Chat>(&self.chat_config).await;
+        let mut config = self.gateway_config.clone();
+        for (service, url) in &mut config.upstreams {
+            if service == mercato_chat::NAME {
+                *url = format!("http://{}", chat.addr);
+            }
+        }
+        let gateway = serve_gateway(&config).await;
+        let addr = gateway.addr;
+        self.replicas.extend([chat, gateway]);
+        addr
+    }
+
+    /// Stops the gateway and starts it again on the same address, as a deployment would
+    /// restart it.
+    ///
+    /// # Panics
+    ///
+    /// It fails to stop or start.
+    pub async fn restart_gateway(&mut self) {
+        let mut config = self.gateway_config.clone();
+        config.http.listen_addr = Some(self.gateway.addr);
+        self.gateway.halt().await;
+        self.gateway = serve_gateway(&config).await;
     }
 
     /// Stops every component gracefully and removes the test's queues.
     pub async fn stop(self) {
+        for replica in self.replicas {
+            replica.stop().await;
+        }
         for service in self.services {
             service.stop().await;
         }
@@ -236,9 +329,11 @@ impl Platform {
                 mercato_users::NAME,
                 mercato_auth::NAME,
                 mercato_gigs::NAME,
+                mercato_chat::NAME,
             ])
             .await;
         self.mongo.drop_database().await;
+        self.chat_mongo.drop_database().await;
         self.mysql.drop_database().await;
         self.postgres.drop_database().await;
     }

@@ -265,6 +265,13 @@ pub(super) const TABLE: &[Route] = &[
         SignedIn,
         "Upload a gig cover (a presigned PUT; sellers)",
     ),
+    route(
+        Method::POST,
+        "/uploads/attachment",
+        "chat",
+        SignedIn,
+        "Upload a file to send in a conversation (a presigned PUT)",
+    ),
     // chat
     route(
         Method::GET,
@@ -279,6 +286,13 @@ pub(super) const TABLE: &[Route] = &[
         "chat",
         SignedIn,
         "Start a conversation",
+    ),
+    route(
+        Method::GET,
+        "/conversations/{id}",
+        "chat",
+        SignedIn,
+        "One of the caller's conversations",
     ),
     route(
         Method::GET,
@@ -314,6 +328,13 @@ pub(super) const TABLE: &[Route] = &[
         "chat",
         SignedIn,
         "Decline a custom offer",
+    ),
+    route(
+        Method::POST,
+        "/offers/{id}/withdraw",
+        "chat",
+        SignedIn,
+        "Withdraw a custom offer the caller made",
     ),
     // orders
     route(

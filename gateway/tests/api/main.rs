@@ -9,5 +9,6 @@ mod forwarding;
 mod helpers;
 mod layers;
 mod limits;
+mod realtime;
 mod sessions;
 mod tokens;

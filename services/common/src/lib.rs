@@ -16,6 +16,8 @@
 //! - [`error`]: [`error::ApiError`], the common error body, and how rejections and database
 //!   errors map to it.
 //! - [`ratings`]: ratings as answers show them.
+//! - [`realtime`]: what services and gateways say to each other in real time; the services'
+//!   Socket.IO hub for gateways (feature `realtime`).
 //! - [`openapi`]: the schemas and error responses every service's OpenAPI part shares.
 //! - `events` (feature `events`): the event bus: catalog, outbox, relay, consumer, inbox.
 //! - [`server`]: the HTTP server builder: probes, metrics, request ids, graceful shutdown.
@@ -42,6 +44,7 @@ pub mod events;
 pub mod extract;
 pub mod openapi;
 pub mod ratings;
+pub mod realtime;
 pub mod server;
 #[cfg(feature = "events")]
 pub mod service;

@@ -10,7 +10,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use clap::Parser;
-use mercato_common::storage::{KeyProblem, Purpose, Storage, StorageConfig, Upload, UploadRequest};
+use mercato_common::storage::{
+    KeyProblem, Purpose, Storage, StorageConfig, StoredObject, Upload, UploadRequest,
+};
 use mercato_common::testing::put_presigned;
 use uuid::Uuid;
 
@@ -106,7 +108,10 @@ async fn a_presigned_put_accepts_exactly_the_declared_file() {
             .verify(Purpose::GigCover, owner, &upload.key)
             .await
             .unwrap(),
-        Ok(())
+        Ok(StoredObject {
+            content_type: "image/png".into(),
+            size: 5
+        })
     );
     let read = reqwest::get(storage.public_url(&upload.key)).await.unwrap();
     assert_eq!(read.status(), 200, "a cover is public");
@@ -179,6 +184,7 @@ async fn a_key_is_checked_for_its_owner_its_existence_its_type_and_its_size() {
                 .verify(Purpose::ProfilePicture, owner, &key)
                 .await
                 .unwrap()
+                .map(|_| ())
         }
     };
     assert_eq!(check(theirs.key.clone()).await, Err(KeyProblem::NotYours));
@@ -294,7 +300,8 @@ async fn the_clean_up_removes_unreferenced_uploads_and_keeps_referenced_ones() {
         storage
             .verify(Purpose::GigCover, owner, &kept.key)
             .await
-            .unwrap(),
+            .unwrap()
+            .map(|_| ()),
         Ok(())
     );
     assert_eq!(

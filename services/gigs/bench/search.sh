@@ -20,18 +20,7 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
   # The run's own queues and exchanges, through the management API.
-  python3 - "bench.$$" <<'PY' || true
-import json, sys, urllib.parse, urllib.request
-prefix = sys.argv[1]
-auth = urllib.request.HTTPBasicAuthHandler(urllib.request.HTTPPasswordMgrWithDefaultRealm())
-auth.passwd.add_password(None, "http://127.0.0.1:15672/", "guest", "guest")
-api = urllib.request.build_opener(auth)
-for kind in ("queues", "exchanges"):
-    for item in json.load(api.open(f"http://127.0.0.1:15672/api/{kind}/%2F")):
-        if item["name"].startswith(prefix):
-            name = urllib.parse.quote(item["name"], safe="")
-            api.open(urllib.request.Request(f"http://127.0.0.1:15672/api/{kind}/%2F/{name}", method="DELETE"))
-PY
+  python3 scripts/clean-test-broker.py --prefix "bench.$$" >/dev/null || true
 }
 trap cleanup EXIT
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }

@@ -24,12 +24,6 @@ impl GigsHandler {
     }
 }
 
-fn decode<E: Event>(envelope: &Envelope) -> Result<E, HandlerError> {
-    envelope
-        .decode()
-        .map_err(|err| HandlerError::Reject(err.to_string()))
-}
-
 /// A seller's snapshot, from either seller event.
 struct Snapshot {
     seller_id: Uuid,
@@ -67,15 +61,15 @@ impl Effect {
     fn of(envelope: &Envelope) -> Result<Option<Self>, HandlerError> {
         Ok(match envelope.event_type.as_str() {
             SellerCreated::TYPE => {
-                let e: SellerCreated = decode(envelope)?;
+                let e: SellerCreated = envelope.decode()?;
                 Some(Self::Seller(snapshot!(e, envelope)))
             }
             SellerUpdated::TYPE => {
-                let e: SellerUpdated = decode(envelope)?;
+                let e: SellerUpdated = envelope.decode()?;
                 Some(Self::Seller(snapshot!(e, envelope)))
             }
             ReviewCreated::TYPE => {
-                let review: ReviewCreated = decode(envelope)?;
+                let review: ReviewCreated = envelope.decode()?;
                 if !(1..=5).contains(&review.rating) {
                     return Err(HandlerError::Reject(format!(
                         "rating {} is not 1 to 5",

@@ -71,21 +71,25 @@ const fn entry_of(
 }
 
 const ORDER_CONSUMERS: &[&str] = &["users", "reviews"];
+/// Gigs snapshots sellers' names; chat shows them beside messages.
+const SELLER_CONSUMERS: &[&str] = &["gigs", "chat"];
+/// Chat checks that a custom offer's gig is the sender's and live.
+const GIG_CONSUMERS: &[&str] = &["users", "orders", "chat"];
 
 /// Every event type of the platform.
 pub const CATALOG: &[CatalogEntry] = &[
-    entry_of(USER_REGISTERED, &["auth"], &["users"]),
+    entry_of(USER_REGISTERED, &["auth"], &["users", "chat"]),
     entry_of(USER_EMAIL_VERIFIED, &["auth"], &["users"]),
     entry_of(
         EMAIL_REQUESTED,
         &["auth", "chat", "orders", "reviews"],
         &["notifications"],
     ),
-    entry_of(SELLER_CREATED, &["users"], &["gigs"]),
-    entry_of(SELLER_UPDATED, &["users"], &["gigs"]),
-    entry_of(GIG_CREATED, &["gigs"], &["users", "orders"]),
-    entry_of(GIG_UPDATED, &["gigs"], &["users", "orders"]),
-    entry_of(GIG_DELETED, &["gigs"], &["users", "orders"]),
+    entry_of(SELLER_CREATED, &["users"], SELLER_CONSUMERS),
+    entry_of(SELLER_UPDATED, &["users"], SELLER_CONSUMERS),
+    entry_of(GIG_CREATED, &["gigs"], GIG_CONSUMERS),
+    entry_of(GIG_UPDATED, &["gigs"], GIG_CONSUMERS),
+    entry_of(GIG_DELETED, &["gigs"], GIG_CONSUMERS),
     entry_of(OFFER_SENT, &["chat"], &["orders"]),
     entry_of(OFFER_ACCEPTED, &["chat"], &["orders"]),
     entry_of(OFFER_DECLINED, &["chat"], &["orders"]),

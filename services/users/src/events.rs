@@ -29,12 +29,6 @@ impl UsersHandler {
     }
 }
 
-fn decode<E: Event>(envelope: &Envelope) -> Result<E, HandlerError> {
-    envelope
-        .decode()
-        .map_err(|err| HandlerError::Reject(err.to_string()))
-}
-
 /// A currency code safe to use in a field path.
 fn currency_key(code: &str) -> Result<String, HandlerError> {
     if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -83,24 +77,24 @@ enum Effect {
 impl Effect {
     fn of(envelope: &Envelope) -> Result<Self, HandlerError> {
         Ok(match envelope.event_type.as_str() {
-            UserRegistered::TYPE => Self::Registered(decode(envelope)?),
-            UserEmailVerified::TYPE => Self::Verified(decode(envelope)?),
+            UserRegistered::TYPE => Self::Registered(envelope.decode()?),
+            UserEmailVerified::TYPE => Self::Verified(envelope.decode()?),
             GigCreated::TYPE => {
-                let gig: GigCreated = decode(envelope)?;
+                let gig: GigCreated = envelope.decode()?;
                 Self::Stats(vec![(
                     gig.seller_user_id.to_string(),
                     doc! {"$inc": {"total_gigs": 1}},
                 )])
             }
             GigDeleted::TYPE => {
-                let gig: GigDeleted = decode(envelope)?;
+                let gig: GigDeleted = envelope.decode()?;
                 Self::Stats(vec![(
                     gig.seller_user_id.to_string(),
                     doc! {"$inc": {"total_gigs": -1}},
                 )])
             }
             OrderPlaced::TYPE => {
-                let order: OrderPlaced = decode(envelope)?;
+                let order: OrderPlaced = envelope.decode()?;
                 Self::Stats(vec![
                     (
                         order.seller_user_id.to_string(),
@@ -113,14 +107,14 @@ impl Effect {
                 ])
             }
             OrderDelivered::TYPE => {
-                let order: OrderDelivered = decode(envelope)?;
+                let order: OrderDelivered = envelope.decode()?;
                 Self::Stats(vec![(
                     order.seller_user_id.to_string(),
                     doc! {"$max": {"recent_delivery": order.delivered_at.to_rfc3339()}},
                 )])
             }
             OrderCompleted::TYPE => {
-                let order: OrderCompleted = decode(envelope)?;
+                let order: OrderCompleted = envelope.decode()?;
                 let earnings = currency_key(&order.earnings.currency)?;
                 Self::Stats(vec![(
                     order.seller_user_id.to_string(),
@@ -131,7 +125,7 @@ impl Effect {
                 )])
             }
             OrderCancelled::TYPE => {
-                let order: OrderCancelled = decode(envelope)?;
+                let order: OrderCancelled = envelope.decode()?;
                 Self::Stats(vec![
                     (
                         order.seller_user_id.to_string(),
@@ -144,7 +138,7 @@ impl Effect {
                 ])
             }
             ReviewCreated::TYPE => {
-                let review: ReviewCreated = decode(envelope)?;
+                let review: ReviewCreated = envelope.decode()?;
                 if !(1..=5).contains(&review.rating) {
                     return Err(HandlerError::Reject(format!(
                         "rating {} is not 1 to 5",

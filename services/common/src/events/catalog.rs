@@ -217,18 +217,32 @@ pub struct OfferSent {
     pub expires_at: DateTime<Utc>,
 }
 
-/// The buyer accepted a custom offer (chat).
+/// The buyer accepted a custom offer (chat): the whole offer, so orders can place an order from
+/// it at exactly this price without asking chat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferAccepted {
     /// The offer's id.
     pub offer_id: Uuid,
+    /// The conversation it was sent in.
+    pub conversation_id: Uuid,
+    /// The gig it is based on.
+    pub gig_id: Uuid,
     /// The buyer's account.
     pub buyer_user_id: Uuid,
     /// The seller's account.
     pub seller_user_id: Uuid,
+    /// What the seller offers.
+    pub description: String,
+    /// The offered price.
+    pub price: Money,
+    /// Days to deliver.
+    pub delivery_days: u32,
+    /// When the buyer accepted.
+    pub accepted_at: DateTime<Utc>,
 }
 
-/// The buyer declined a custom offer (chat).
+/// A custom offer can no longer be accepted (chat): the buyer declined it, or the seller
+/// withdrew it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferDeclined {
     /// The offer's id.
@@ -237,6 +251,9 @@ pub struct OfferDeclined {
     pub buyer_user_id: Uuid,
     /// The seller's account.
     pub seller_user_id: Uuid,
+    /// `true` when the seller withdrew it, `false` when the buyer declined it.
+    #[serde(default)]
+    pub withdrawn: bool,
 }
 
 /// A buyer placed an order (orders).

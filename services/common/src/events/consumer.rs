@@ -42,6 +42,13 @@ pub enum HandlerError {
     Reject(String),
 }
 
+/// An event that does not decode as its type says can never be applied.
+impl From<super::envelope::DecodeError> for HandlerError {
+    fn from(err: super::envelope::DecodeError) -> Self {
+        Self::Reject(err.to_string())
+    }
+}
+
 impl HandlerError {
     /// A transient failure from any error.
     pub fn retry(err: impl Into<anyhow::Error>) -> Self {

@@ -25,7 +25,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::CommonConfig;
 
-pub use middleware::{MetricsRoute, REQUEST_ID_HEADER, is_acceptable_request_id, request_id_of};
+pub use middleware::{
+    MetricsRoute, REQUEST_ID_HEADER, is_acceptable_request_id, not_found, request_id_of,
+};
 pub use probes::{CheckFn, Readiness, is_probe_path};
 pub use shutdown::Shutdown;
 

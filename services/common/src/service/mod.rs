@@ -7,7 +7,8 @@
 //! registering on the [`Wiring`] the outbox relay, the event consumer, readiness checks and
 //! background tasks it needs. [`start`] then declares (or verifies) the service's broker
 //! topology, prepares its queue, builds the HTTP server that admits only internal tokens
-//! addressed to the service, binds it and starts everything; [`Running::run`] serves until
+//! addressed to the service (except where the service checks them itself, as a Socket.IO
+//! server does), binds it and starts everything; [`Running::run`] serves until
 //! shutdown and lets the relay, consumer and tasks finish. [`main`] is the whole binary:
 //! configuration, logging, signals, start, run.
 //!
@@ -80,6 +81,8 @@ type Task = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub struct Wiring {
     name: &'static str,
     broker: BrokerConfig,
+    verifier: TokenVerifier,
+    self_authenticated: Vec<&'static str>,
     shutdown: Shutdown,
     checks: Vec<(&'static str, CheckFn)>,
     tasks: Vec<Task>,
@@ -99,6 +102,19 @@ impl Wiring {
     /// The event bus settings.
     pub fn broker(&self) -> &BrokerConfig {
         &self.broker
+    }
+
+    /// The verifier of internal tokens addressed to this service, for connections that
+    /// authenticate themselves (see [`Wiring::authenticates_itself`]).
+    pub fn verifier(&self) -> &TokenVerifier {
+        &self.verifier
+    }
+
+    /// Exempts requests under `prefix` from the token check of every other route, because the
+    /// service checks their token itself (a Socket.IO server: its clients send the token in the
+    /// handshake, once per connection).
+    pub fn authenticates_itself(&mut self, prefix: &'static str) {
+        self.self_authenticated.push(prefix);
     }
 
     /// The signal the service stops on, for tasks of its own.
@@ -196,16 +212,27 @@ pub async fn start<S: Service>(
         .with_context(|| format!("the {} topology is not in place", S::NAME))?;
     let _ = broker.close(200, "prepared".into()).await;
 
+    let verifier = verifier(S::NAME, common, &shutdown)?;
     let mut wiring = Wiring {
         name: S::NAME,
         broker: common.broker.clone(),
+        verifier: verifier.clone(),
+        self_authenticated: Vec::new(),
         shutdown: shutdown.clone(),
         checks: Vec::new(),
         tasks: Vec::new(),
     };
     let router = S::wire(&config.own, &mut wiring).await?;
-    let server =
-        server(S::NAME, S::DEFAULT_PORT, common, router, &shutdown)?.with_shutdown(shutdown);
+    let auth = wiring
+        .self_authenticated
+        .iter()
+        .fold(GatewayAuth::new(verifier), |auth, prefix| {
+            auth.except_under(prefix)
+        });
+    let server = HttpServer::new(S::NAME, common.http.clone(), router)
+        .with_default_port(S::DEFAULT_PORT)
+        .require_gateway_token(auth)
+        .with_shutdown(shutdown);
     for (name, check) in wiring.checks {
         server.readiness().add_check(name, move || check());
     }
@@ -238,20 +265,18 @@ pub async fn main<S: Service>() -> anyhow::Result<()> {
         .await
 }
 
-/// An [`HttpServer`] for the service `name` that requires internal tokens with `aud = name`
-/// (or `TOKEN_AUDIENCE` when set). Keys read from `TOKEN_JWKS_FILE` are read again every
-/// `TOKEN_JWKS_RELOAD_SECONDS` until `shutdown`, so a rotation needs no restart.
+/// The verifier of internal tokens with `aud = name` (or `TOKEN_AUDIENCE` when set). Keys read
+/// from `TOKEN_JWKS_FILE` are read again every `TOKEN_JWKS_RELOAD_SECONDS` until `shutdown`, so
+/// a rotation needs no restart.
 ///
 /// # Errors
 ///
 /// Fails when the gateway's public keys cannot be loaded.
-pub fn server(
+pub fn verifier(
     name: &'static str,
-    default_port: u16,
     config: &ServiceConfig,
-    router: Router,
     shutdown: &Shutdown,
-) -> anyhow::Result<HttpServer> {
+) -> anyhow::Result<TokenVerifier> {
     let keys = KeySet::load(
         config.tokens.token_jwks.as_deref(),
         config.tokens.token_jwks_file.as_deref(),
@@ -283,7 +308,5 @@ pub fn server(
             },
         ));
     }
-    Ok(HttpServer::new(name, config.http.clone(), router)
-        .with_default_port(default_port)
-        .require_gateway_token(GatewayAuth::new(verifier)))
+    Ok(verifier)
 }

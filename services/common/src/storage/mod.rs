@@ -59,6 +59,15 @@ pub struct Upload {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// An uploaded object, as the storage describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    /// Its content type, lower-cased.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
 /// Why a key cannot be attached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyProblem {
@@ -277,7 +286,7 @@ impl Storage {
             .await
             .map_err(ApiError::internal)?
         {
-            Ok(()) => Ok(self.public_url(key)),
+            Ok(_) => Ok(self.public_url(key)),
             Err(problem) => {
                 let mut fields = FieldErrors::new();
                 fields.insert(field.to_owned(), vec![problem.to_string()]);
@@ -287,7 +296,7 @@ impl Storage {
     }
 
     /// Checks that `key` is one of `owner`'s uploads for `purpose` and that what was uploaded
-    /// is allowed.
+    /// is allowed, and says what it is (as stored, whatever a client claims).
     ///
     /// # Errors
     ///
@@ -297,7 +306,7 @@ impl Storage {
         purpose: Purpose,
         owner: Uuid,
         key: &str,
-    ) -> anyhow::Result<Result<(), KeyProblem>> {
+    ) -> anyhow::Result<Result<StoredObject, KeyProblem>> {
         // The caller's prefix, then `<uuid>/<name>`: no empty, `.` or `..` segment.
         let rest = key.strip_prefix(&Self::prefix(purpose, owner));
         let well_formed = rest.is_some_and(|rest| {
@@ -335,7 +344,7 @@ impl Storage {
         if size > purpose.max_bytes() {
             return Ok(Err(KeyProblem::TooLarge));
         }
-        Ok(Ok(()))
+        Ok(Ok(StoredObject { content_type, size }))
     }
 
     /// Writes `bytes` under `key` directly, as no client can (test support: objects a presigned

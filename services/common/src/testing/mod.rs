@@ -290,19 +290,23 @@ pub async fn put_upload(upload: &serde_json::Value, body: &[u8]) -> u16 {
 
 #[cfg(feature = "events")]
 mod broker;
+mod client;
 mod golden;
 mod metrics;
 mod redis;
 mod smtp;
+mod socket;
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "mongodb"))]
 mod stores;
 
 #[cfg(feature = "events")]
 pub use broker::{DeadLetter, TestBroker};
+pub use client::ServiceClient;
 pub use golden::{check_golden, check_openapi_part, pretty_json};
 pub use metrics::{ConsumerCounts, metric_sum, scrape_metrics, wait_for_settled};
 pub use redis::TestRedis;
 pub use smtp::{SinkEmail, TestSmtpSink};
+pub use socket::TestSocket;
 #[cfg(feature = "mongodb")]
 pub use stores::TestMongo;
 #[cfg(feature = "mysql")]

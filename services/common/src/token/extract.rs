@@ -15,16 +15,29 @@ use super::{Caller, Verified};
 use crate::error::ApiError;
 use crate::server::is_probe_path;
 
-/// The state of [`require_gateway_token`]: the verifier for this service's audience.
+/// The state of [`require_gateway_token`]: the verifier for this service's audience, and the
+/// paths whose requests authenticate themselves.
 #[derive(Debug, Clone)]
 pub struct GatewayAuth {
     verifier: TokenVerifier,
+    self_authenticated: Vec<&'static str>,
 }
 
 impl GatewayAuth {
     /// Requires tokens that `verifier` accepts.
     pub fn new(verifier: TokenVerifier) -> Self {
-        Self { verifier }
+        Self {
+            verifier,
+            self_authenticated: Vec::new(),
+        }
+    }
+
+    /// Lets requests under `prefix` through unchecked: what serves them checks a token of its
+    /// own (a Socket.IO connection carries it in its handshake, not in each HTTP request).
+    #[must_use]
+    pub fn except_under(mut self, prefix: &'static str) -> Self {
+        self.self_authenticated.push(prefix);
+        self
     }
 }
 
@@ -37,7 +50,13 @@ pub async fn require_gateway_token(
     mut request: Request,
     next: Next,
 ) -> Response {
-    if is_probe_path(request.uri().path()) {
+    let path = request.uri().path();
+    if is_probe_path(path)
+        || auth
+            .self_authenticated
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+    {
         return next.run(request).await;
     }
     let Some(token) = bearer_token(request.headers()) else {
