@@ -147,7 +147,9 @@ rabbitmq() {
   else
     say "RabbitMQ answers on 5672"
   fi
-  if ! rabbitmq-plugins list -e -m 2>/dev/null | grep -qx rabbitmq_management; then
+  # The management API answering is the proof the plugin is on; listing plugins asks the node,
+  # which a busy broker may answer too slowly.
+  if ! port_open 15672 && ! rabbitmq-plugins list -e -m 2>/dev/null | grep -qx rabbitmq_management; then
     rabbitmq-plugins -q enable rabbitmq_management >/dev/null
     changed "enabled the RabbitMQ management plugin"
   fi

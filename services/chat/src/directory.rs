@@ -8,7 +8,7 @@
 use mercato_common::events::catalog::{
     GigCreated, GigDeleted, GigUpdated, SellerCreated, SellerUpdated, UserRegistered,
 };
-use mercato_common::events::mongo::claim_event;
+use mercato_common::events::mongo::apply_once;
 use mercato_common::events::{Envelope, Event, EventHandler, HandlerError};
 use mongodb::bson::{Document, doc};
 
@@ -145,36 +145,28 @@ impl EventHandler for DirectoryHandler {
         let Some(change) = Change::of(envelope)? else {
             return Ok(());
         };
-        let mut session = self.store.begin().await.map_err(HandlerError::retry)?;
-        let claimed = claim_event(&self.store.db, &mut session, NAME, envelope)
-            .await
-            .map_err(HandlerError::retry)?;
-        if !claimed {
-            let _ = session.abort_transaction().await;
-            return Ok(());
-        }
-        let collection = self.store.db.collection::<Document>(change.collection);
+        let store = &self.store;
         let is_gig_snapshot =
             envelope.event_type == GigCreated::TYPE || envelope.event_type == GigUpdated::TYPE;
-        // A late snapshot never revives a deleted gig.
-        let deleted = is_gig_snapshot
-            && collection
-                .find_one(doc! {"_id": &change.id, "deleted": true})
-                .session(&mut session)
-                .await
-                .map_err(HandlerError::retry)?
-                .is_some();
-        if !deleted {
+        apply_once(&store.client, &store.db, NAME, envelope, async |session| {
+            let collection = store.db.collection::<Document>(change.collection);
+            // A late snapshot never revives a deleted gig.
+            if is_gig_snapshot
+                && collection
+                    .find_one(doc! {"_id": &change.id, "deleted": true})
+                    .session(&mut *session)
+                    .await?
+                    .is_some()
+            {
+                return Ok(());
+            }
             collection
                 .update_one(doc! {"_id": &change.id}, change.update)
                 .upsert(true)
-                .session(&mut session)
-                .await
-                .map_err(HandlerError::retry)?;
-        }
-        session
-            .commit_transaction()
-            .await
-            .map_err(HandlerError::retry)
+                .session(&mut *session)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 }

@@ -8,7 +8,7 @@ use mercato_common::events::catalog::{
     GigCreated, GigDeleted, OrderCancelled, OrderCompleted, OrderDelivered, OrderPlaced,
     ReviewCreated, ReviewDirection, UserEmailVerified, UserRegistered,
 };
-use mercato_common::events::mongo::claim_event;
+use mercato_common::events::mongo::apply_once;
 use mercato_common::events::{Envelope, Event, EventHandler, HandlerError};
 use mongodb::ClientSession;
 use mongodb::bson::{Document, doc};
@@ -44,23 +44,11 @@ impl EventHandler for UsersHandler {
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
         // Decode first: a malformed event is rejected before any transaction starts.
         let effect = Effect::of(envelope)?;
-        let mut session = self.store.begin().await.map_err(HandlerError::retry)?;
-        let claimed = claim_event(&self.store.db, &mut session, NAME, envelope)
-            .await
-            .map_err(HandlerError::retry)?;
-        if !claimed {
-            let _ = session.abort_transaction().await;
-            tracing::debug!("already applied");
-            return Ok(());
-        }
-        effect
-            .apply(&self.store, &mut session)
-            .await
-            .map_err(HandlerError::retry)?;
-        session
-            .commit_transaction()
-            .await
-            .map_err(HandlerError::retry)
+        let store = &self.store;
+        apply_once(&store.client, &store.db, NAME, envelope, async |session| {
+            effect.apply(store, session).await
+        })
+        .await
     }
 }
 

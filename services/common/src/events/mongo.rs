@@ -126,6 +126,46 @@ pub async fn claim_event(
     }
 }
 
+/// Applies `envelope` once for `consumer`: in one transaction on `client`, claims it in the
+/// inbox and, when the claim is new, runs `apply` in that transaction, then commits. A
+/// redelivery finds the claim and changes nothing; a failure anywhere aborts the whole and asks
+/// for a retry. Decode the event before calling this, so a malformed one is rejected without a
+/// transaction.
+///
+/// # Errors
+///
+/// A database error, as a retry.
+pub async fn apply_once<F>(
+    client: &mongodb::Client,
+    db: &Database,
+    consumer: &str,
+    envelope: &Envelope,
+    apply: F,
+) -> Result<(), super::HandlerError>
+where
+    F: AsyncFnOnce(&mut ClientSession) -> mongodb::error::Result<()>,
+{
+    use super::HandlerError;
+    let mut session = client.start_session().await.map_err(HandlerError::retry)?;
+    session
+        .start_transaction()
+        .await
+        .map_err(HandlerError::retry)?;
+    if !claim_event(db, &mut session, consumer, envelope)
+        .await
+        .map_err(HandlerError::retry)?
+    {
+        let _ = session.abort_transaction().await;
+        tracing::debug!("already applied");
+        return Ok(());
+    }
+    apply(&mut session).await.map_err(HandlerError::retry)?;
+    session
+        .commit_transaction()
+        .await
+        .map_err(HandlerError::retry)
+}
+
 /// Whether `err` is a unique index violation.
 pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
     match err.kind.as_ref() {
