@@ -10,6 +10,7 @@ use mercato_common::events::catalog::{
 };
 use mercato_common::events::mongo::apply_once;
 use mercato_common::events::{Envelope, Event, EventHandler, HandlerError};
+use mongodb::ClientSession;
 use mongodb::bson::{Document, doc};
 
 use crate::NAME;
@@ -148,25 +149,47 @@ impl EventHandler for DirectoryHandler {
         let store = &self.store;
         let is_gig_snapshot =
             envelope.event_type == GigCreated::TYPE || envelope.event_type == GigUpdated::TYPE;
-        apply_once(&store.client, &store.db, NAME, envelope, async |session| {
-            let collection = store.db.collection::<Document>(change.collection);
-            // A late snapshot never revives a deleted gig.
-            if is_gig_snapshot
-                && collection
-                    .find_one(doc! {"_id": &change.id, "deleted": true})
-                    .session(&mut *session)
-                    .await?
-                    .is_some()
-            {
-                return Ok(());
-            }
-            collection
-                .update_one(doc! {"_id": &change.id}, change.update)
-                .upsert(true)
-                .session(&mut *session)
-                .await?;
-            Ok(())
-        })
+        apply_once(
+            &store.client,
+            &store.db,
+            NAME,
+            envelope,
+            &Upsert {
+                store,
+                change,
+                spare_deleted: is_gig_snapshot,
+            },
+        )
         .await
+    }
+}
+
+/// One change, written to the directory.
+struct Upsert<'a> {
+    store: &'a Store,
+    change: Change,
+    /// Leave a deleted document alone (a late gig snapshot never revives a deleted gig).
+    spare_deleted: bool,
+}
+
+impl mercato_common::events::mongo::Effect for Upsert<'_> {
+    async fn apply(&self, session: &mut ClientSession) -> mongodb::error::Result<()> {
+        let collection = self.store.db.collection::<Document>(self.change.collection);
+        let id = &self.change.id;
+        if self.spare_deleted
+            && collection
+                .find_one(doc! {"_id": id, "deleted": true})
+                .session(&mut *session)
+                .await?
+                .is_some()
+        {
+            return Ok(());
+        }
+        collection
+            .update_one(doc! {"_id": id}, self.change.update.clone())
+            .upsert(true)
+            .session(&mut *session)
+            .await?;
+        Ok(())
     }
 }

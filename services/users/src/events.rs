@@ -45,10 +45,29 @@ impl EventHandler for UsersHandler {
         // Decode first: a malformed event is rejected before any transaction starts.
         let effect = Effect::of(envelope)?;
         let store = &self.store;
-        apply_once(&store.client, &store.db, NAME, envelope, async |session| {
-            effect.apply(store, session).await
-        })
+        apply_once(
+            &store.client,
+            &store.db,
+            NAME,
+            envelope,
+            &InStore { store, effect },
+        )
         .await
+    }
+}
+
+/// An event's change to the users store.
+struct InStore<'a> {
+    store: &'a Store,
+    effect: Effect,
+}
+
+impl mercato_common::events::mongo::Effect for InStore<'_> {
+    fn apply<'s>(
+        &'s self,
+        session: &'s mut ClientSession,
+    ) -> impl Future<Output = mongodb::error::Result<()>> + Send + 's {
+        self.effect.apply(self.store, session)
     }
 }
 
@@ -149,7 +168,11 @@ impl Effect {
     }
 
     #[tracing::instrument(skip_all, err)]
-    async fn apply(self, store: &Store, session: &mut ClientSession) -> mongodb::error::Result<()> {
+    async fn apply(
+        &self,
+        store: &Store,
+        session: &mut ClientSession,
+    ) -> mongodb::error::Result<()> {
         match self {
             Self::Registered(user) => {
                 let mut set = doc! {
@@ -188,7 +211,7 @@ impl Effect {
             }
             Self::Stats(updates) => {
                 for (user_id, update) in updates {
-                    store.bump(session, &user_id, update).await?;
+                    store.bump(session, user_id, update.clone()).await?;
                 }
             }
             Self::Nothing => {}

@@ -3,8 +3,8 @@
 //! offers do not exist (404).
 
 /// Runs `$body` (a future using `$session`, a session with a transaction) and commits it,
-/// running both again when MongoDB reports a conflict with a concurrent transaction; returns
-/// the body's value, or from the handler with the error.
+/// running both again when MongoDB reports a conflict with a concurrent transaction
+/// (`retry_transaction`); returns the body's value, or from the handler with the error.
 macro_rules! in_transaction {
     ($store:expr, |$session:ident| $body:expr) => {{
         let mut attempt = 0;
@@ -14,10 +14,19 @@ macro_rules! in_transaction {
             match $body.await {
                 Ok(value) => match $session.commit_transaction().await {
                     Ok(()) => break value,
-                    Err(err) if super::retry_transaction(&err, attempt).await => continue,
+                    Err(err)
+                        if mercato_common::events::mongo::retry_transaction(&err, attempt)
+                            .await =>
+                    {
+                        continue;
+                    }
                     Err(err) => return Err(err.into()),
                 },
-                Err(err) if super::retry_transaction(&err, attempt).await => continue,
+                Err(err)
+                    if mercato_common::events::mongo::retry_transaction(&err, attempt).await =>
+                {
+                    continue;
+                }
                 Err(err) => return Err(err.into()),
             }
         }
@@ -149,24 +158,4 @@ fn require_verified(caller: &Caller) -> Result<(), ApiError> {
             "verify your email address before messaging",
         ))
     }
-}
-
-/// How many times a transaction that conflicted is run before giving up.
-const TRANSACTION_ATTEMPTS: u32 = 25;
-
-/// Whether a transaction that failed with `err` on its `attempt`th run should run again: it
-/// conflicted with a concurrent one, and it has attempts left. It then first waits a random
-/// while that grows with each attempt, so that writers to one conversation stop colliding in
-/// step (of several colliding transactions one commits each round).
-async fn retry_transaction(err: &mongodb::error::Error, attempt: u32) -> bool {
-    if !err.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR)
-        || attempt >= TRANSACTION_ATTEMPTS
-    {
-        return false;
-    }
-    metrics::counter!("chat_transaction_retries_total").increment(1);
-    let ceiling_ms = (2_u64 << attempt.min(7)).min(250);
-    let jitter_ms = (uuid::Uuid::new_v4().as_u128() % u128::from(ceiling_ms)) as u64;
-    tokio::time::sleep(std::time::Duration::from_millis(jitter_ms + 1)).await;
-    true
 }

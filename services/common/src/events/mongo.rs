@@ -126,44 +126,80 @@ pub async fn claim_event(
     }
 }
 
+/// How many times a transaction that conflicted with a concurrent one is run before giving up.
+pub const TRANSACTION_ATTEMPTS: u32 = 25;
+
+/// Whether a transaction that failed with `err` on its `attempt`th run (from 1) should run
+/// again: it conflicted with a concurrent one (MongoDB labels that error transient) and has
+/// attempts left. It first waits a random while that grows with each attempt, so transactions
+/// that collided do not collide again in step: of several, one commits each round.
+pub async fn retry_transaction(err: &mongodb::error::Error, attempt: u32) -> bool {
+    if !err.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR)
+        || attempt >= TRANSACTION_ATTEMPTS
+    {
+        return false;
+    }
+    metrics::counter!("mongodb_transaction_retries_total").increment(1);
+    let ceiling_ms = (2_u64 << attempt.min(7)).min(250);
+    let jitter_ms = u64::try_from(Uuid::new_v4().as_u128() % u128::from(ceiling_ms)).unwrap_or(0);
+    tokio::time::sleep(Duration::from_millis(jitter_ms + 1)).await;
+    true
+}
+
 /// Applies `envelope` once for `consumer`: in one transaction on `client`, claims it in the
 /// inbox and, when the claim is new, runs `apply` in that transaction, then commits. A
-/// redelivery finds the claim and changes nothing; a failure anywhere aborts the whole and asks
-/// for a retry. Decode the event before calling this, so a malformed one is rejected without a
-/// transaction.
+/// redelivery finds the claim and changes nothing. A conflict with a concurrent transaction
+/// (two copies of one event at once) runs the whole again (see [`retry_transaction`]); any other
+/// failure asks for a retry. Decode the event before calling this, so a malformed one is
+/// rejected without a transaction.
 ///
 /// # Errors
 ///
 /// A database error, as a retry.
-pub async fn apply_once<F>(
+pub async fn apply_once(
     client: &mongodb::Client,
     db: &Database,
     consumer: &str,
     envelope: &Envelope,
-    apply: F,
-) -> Result<(), super::HandlerError>
-where
-    F: AsyncFnOnce(&mut ClientSession) -> mongodb::error::Result<()>,
-{
-    use super::HandlerError;
-    let mut session = client.start_session().await.map_err(HandlerError::retry)?;
-    session
-        .start_transaction()
-        .await
-        .map_err(HandlerError::retry)?;
-    if !claim_event(db, &mut session, consumer, envelope)
-        .await
-        .map_err(HandlerError::retry)?
-    {
+    effect: &impl Effect,
+) -> Result<(), super::HandlerError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match claim_and_apply(client, db, consumer, envelope, effect).await {
+            Ok(()) => return Ok(()),
+            Err(err) if retry_transaction(&err, attempt).await => {}
+            Err(err) => return Err(super::HandlerError::retry(err)),
+        }
+    }
+}
+
+/// What an event changes, written inside the transaction that claims it; it may run more than
+/// once when that transaction conflicts with another and runs again.
+pub trait Effect: Sync {
+    /// Writes the change in `session`'s transaction.
+    fn apply<'s>(
+        &'s self,
+        session: &'s mut ClientSession,
+    ) -> impl Future<Output = mongodb::error::Result<()>> + Send + 's;
+}
+
+async fn claim_and_apply(
+    client: &mongodb::Client,
+    db: &Database,
+    consumer: &str,
+    envelope: &Envelope,
+    effect: &impl Effect,
+) -> mongodb::error::Result<()> {
+    let mut session = client.start_session().await?;
+    session.start_transaction().await?;
+    if !claim_event(db, &mut session, consumer, envelope).await? {
         let _ = session.abort_transaction().await;
         tracing::debug!("already applied");
         return Ok(());
     }
-    apply(&mut session).await.map_err(HandlerError::retry)?;
-    session
-        .commit_transaction()
-        .await
-        .map_err(HandlerError::retry)
+    effect.apply(&mut session).await?;
+    session.commit_transaction().await
 }
 
 /// Whether `err` is a unique index violation.
