@@ -1,172 +1,31 @@
-//! Messages: the history of a conversation, sending (text, a file, a custom offer), read marks.
-
-use std::time::Duration;
+//! Sending a message: text, a file, or a custom offer, with its events and emails.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use futures_util::TryStreamExt;
 use mercato_common::error::ApiError;
 use mercato_common::error_responses;
 use mercato_common::events::catalog::{EmailRequested, Money, OfferSent};
 use mercato_common::events::emails::{Link, NewMessage as NewMessageEmail, OfferReceived};
 use mercato_common::events::mongo::publish;
-use mercato_common::extract::{Json, Query};
+use mercato_common::extract::Json;
 use mercato_common::openapi::Id;
 use mercato_common::storage::{Purpose, safe_file_name};
 use mercato_common::token::{Caller, CurrentUser};
 use mongodb::ClientSession;
-use mongodb::bson::{DateTime, Document, doc};
+use mongodb::bson::{DateTime, doc};
 use mongodb::options::ReturnDocument;
-use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{AppState, conversation_of, no_such_conversation, require_verified};
+use super::{AppState, conversation_of, require_verified};
 use crate::NAME;
-use crate::domain::{MarkRead, NewMessage, invalid};
+use crate::domain::{NewMessage, invalid};
 use crate::store::{
     AttachmentDoc, ConversationDoc, GigDoc, LastMessage, MessageDoc, OfferDoc, OfferStatus,
     PersonDoc, user_ids,
 };
-use crate::views::{AttachmentView, MessagePage, MessageUpdate, MessageView, ReadMark};
+use crate::views::MessageView;
 
-/// How long an attachment's download link lasts.
-const ATTACHMENT_LINK_TTL: Duration = Duration::from_secs(15 * 60);
-
-fn default_limit() -> i64 {
-    50
-}
-
-/// `GET /v1/conversations/{id}/messages`: which messages.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryQuery {
-    /// Only messages numbered below this (older); without `after`, the newest page below it.
-    #[param(minimum = 1)]
-    before: Option<i64>,
-    /// Only messages numbered above this (newer), the oldest first: to catch up from the last
-    /// one a client has.
-    #[param(minimum = 0)]
-    after: Option<i64>,
-    /// Messages per page, 1 to 200.
-    #[serde(default = "default_limit")]
-    #[param(minimum = 1, maximum = 200, default = 50)]
-    limit: i64,
-}
-
-error_responses!(
-    /// A history refused.
-    HistoryErrors { 400 => ["bad_request"], 404 => ["not_found"], 422 => ["validation_failed"] }
-);
-
-/// A page of a conversation's messages, oldest first. Messages are numbered in the order they
-/// were committed, so paging with `before`/`after` neither skips nor repeats one while others
-/// are being sent.
-#[utoipa::path(get, path = "/v1/conversations/{id}/messages", tag = "chat", security(("session" = [])),
-    params(("id" = Id, Path, description = "The conversation's id"), HistoryQuery),
-    responses((status = 200, description = "Messages, oldest first", body = MessagePage), HistoryErrors))]
-#[tracing::instrument(skip_all, fields(user_id = %caller.user_id, conversation_id = %id))]
-pub async fn history(
-    State(state): State<AppState>,
-    CurrentUser(caller): CurrentUser,
-    Path(id): Path<String>,
-    Query(query): Query<HistoryQuery>,
-) -> Result<Json<MessagePage>, ApiError> {
-    let conversation = conversation_of(&state, &id, &caller).await?;
-    if !(1..=200).contains(&query.limit) {
-        return Err(invalid("limit", "must be 1 to 200"));
-    }
-    if query.before.is_some_and(|b| b < 1) || query.after.is_some_and(|a| a < 0) {
-        return Err(invalid(
-            "before",
-            "before must be at least 1 and after at least 0",
-        ));
-    }
-    let mut range = Document::new();
-    if let Some(before) = query.before {
-        range.insert("$lt", before);
-    }
-    if let Some(after) = query.after {
-        range.insert("$gt", after);
-    }
-    let mut filter = doc! {"conversation_id": &conversation.id};
-    if !range.is_empty() {
-        filter.insert("seq", range);
-    }
-    // Oldest first after `after`; otherwise the newest below `before`, turned around.
-    let ascending = query.after.is_some();
-    let mut page: Vec<MessageDoc> = state
-        .store
-        .messages()
-        .find(filter)
-        .sort(doc! {"seq": if ascending { 1 } else { -1 }})
-        .limit(query.limit + 1)
-        .await?
-        .try_collect()
-        .await?;
-    let has_more = page.len() as i64 > query.limit;
-    page.truncate(usize::try_from(query.limit).unwrap_or(0));
-    if !ascending {
-        page.reverse();
-    }
-    Ok(Json(MessagePage {
-        items: message_views(&state, &page).await?,
-        has_more,
-    }))
-}
-
-/// `messages` with their attachments' links and their offers.
-async fn message_views(
-    state: &AppState,
-    messages: &[MessageDoc],
-) -> Result<Vec<MessageView>, ApiError> {
-    let offer_ids: Vec<&str> = messages
-        .iter()
-        .filter_map(|m| m.offer_id.as_deref())
-        .collect();
-    let offers: std::collections::HashMap<String, OfferDoc> = if offer_ids.is_empty() {
-        Default::default()
-    } else {
-        state
-            .store
-            .offers()
-            .find(doc! {"_id": {"$in": offer_ids}})
-            .await?
-            .try_collect::<Vec<_>>()
-            .await?
-            .into_iter()
-            .map(|o| (o.id.clone(), o))
-            .collect()
-    };
-    let mut views = Vec::with_capacity(messages.len());
-    for message in messages {
-        let attachment = match &message.attachment {
-            Some(attachment) => Some(attachment_view(state, attachment).await?),
-            None => None,
-        };
-        let offer = message.offer_id.as_ref().and_then(|id| offers.get(id));
-        views.push(MessageView::of(message, attachment, offer));
-    }
-    Ok(views)
-}
-
-async fn attachment_view(
-    state: &AppState,
-    attachment: &AttachmentDoc,
-) -> Result<AttachmentView, ApiError> {
-    let expires_at =
-        chrono::Utc::now() + chrono::Duration::from_std(ATTACHMENT_LINK_TTL).unwrap_or_default();
-    let url = state
-        .storage
-        .presign_get(&attachment.key, ATTACHMENT_LINK_TTL)
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(AttachmentView::of(
-        attachment,
-        url,
-        expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    ))
-}
+use super::history::attachment_view;
 
 error_responses!(
     /// What sending can refuse.
@@ -496,107 +355,4 @@ async fn offer_gig(
         ));
     }
     Ok(gig)
-}
-
-error_responses!(
-    /// What a read mark can refuse.
-    ReadErrors { 404 => ["not_found"], 422 => ["validation_failed"] }
-);
-
-/// Marks the conversation read up to a message, for the caller. A mark never moves back.
-#[utoipa::path(post, path = "/v1/conversations/{id}/read", tag = "chat", security(("session" = [])),
-    params(("id" = Id, Path, description = "The conversation's id")),
-    request_body = MarkRead,
-    responses((status = 200, description = "Where the caller's reading stands", body = ReadMark), ReadErrors))]
-#[tracing::instrument(skip_all, fields(user_id = %caller.user_id, conversation_id = %id))]
-pub async fn read(
-    State(state): State<AppState>,
-    CurrentUser(caller): CurrentUser,
-    Path(id): Path<String>,
-    Json(body): Json<MarkRead>,
-) -> Result<Json<ReadMark>, ApiError> {
-    let conversation = conversation_of(&state, &id, &caller).await?;
-    if body.up_to_seq < 1 || body.up_to_seq > conversation.last_seq {
-        return Err(invalid(
-            "up_to_seq",
-            &format!(
-                "must be a message of the conversation (1 to {})",
-                conversation.last_seq
-            ),
-        ));
-    }
-    let me = caller.user_id.to_string();
-    let turn = state.turns.take(&conversation.id).await;
-    let mark = in_transaction!(state.store, |session| write_read_mark(
-        &state,
-        &mut session,
-        &conversation.id,
-        &me,
-        body.up_to_seq
-    ));
-    drop(turn);
-    let mark = mark.ok_or_else(no_such_conversation)?;
-    state
-        .hub
-        .deliver(
-            &user_ids(&conversation.participants),
-            "message:updated",
-            &MessageUpdate::Read(mark.clone()),
-        )
-        .await;
-    Ok(Json(mark))
-}
-
-/// Moves `reader`'s mark to `up_to` (never back) and recounts what they have not read.
-async fn write_read_mark(
-    state: &AppState,
-    session: &mut ClientSession,
-    conversation_id: &str,
-    reader: &str,
-    up_to: i64,
-) -> mongodb::error::Result<Option<ReadMark>> {
-    let Some(current) = state
-        .store
-        .conversations()
-        .find_one(doc! {"_id": conversation_id})
-        .session(&mut *session)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let read_up_to = current
-        .read_up_to
-        .get(reader)
-        .copied()
-        .unwrap_or(0)
-        .max(up_to);
-    let unread = state
-        .store
-        .messages()
-        .count_documents(doc! {
-            "conversation_id": conversation_id,
-            "sender_id": {"$ne": reader},
-            "seq": {"$gt": read_up_to},
-        })
-        .session(&mut *session)
-        .await?;
-    let unread = i64::try_from(unread).unwrap_or(i64::MAX);
-    state
-        .store
-        .conversations()
-        .update_one(
-            doc! {"_id": conversation_id},
-            doc! {"$set": {
-                format!("read_up_to.{reader}"): read_up_to,
-                format!("unread.{reader}"): unread,
-            }},
-        )
-        .session(&mut *session)
-        .await?;
-    Ok(Some(ReadMark {
-        conversation_id: conversation_id.to_owned(),
-        reader_id: reader.to_owned(),
-        read_up_to,
-        unread_count: unread,
-    }))
 }

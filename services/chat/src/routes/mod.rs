@@ -34,9 +34,11 @@ macro_rules! in_transaction {
 }
 
 mod conversations;
+mod history;
 mod messages;
 mod offers;
 mod openapi;
+mod reads;
 mod uploads;
 
 pub use openapi::part as openapi;
@@ -116,9 +118,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/conversations/{id}", get(conversations::one))
         .route(
             "/v1/conversations/{id}/messages",
-            get(messages::history).post(messages::send),
+            get(history::history).post(messages::send),
         )
-        .route("/v1/conversations/{id}/read", post(messages::read))
+        .route("/v1/conversations/{id}/read", post(reads::read))
         .route("/v1/offers/{id}/accept", post(offers::accept))
         .route("/v1/offers/{id}/decline", post(offers::decline))
         .route("/v1/offers/{id}/withdraw", post(offers::withdraw))

@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 
-use super::{conversations, messages, offers, uploads};
+use super::{conversations, history, messages, offers, reads, uploads};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,9 +16,9 @@ use super::{conversations, messages, offers, uploads};
         conversations::inbox,
         conversations::open,
         conversations::one,
-        messages::history,
+        history::history,
         messages::send,
-        messages::read,
+        reads::read,
         offers::accept,
         offers::decline,
         offers::withdraw,
