@@ -1,12 +1,27 @@
 """Sets the CORS rule of the local object storage's bucket, if it differs: the web app's origins
-may PUT through a presigned URL (with the headers it signs) and GET. Prints "changed" or
-"unchanged". Run by scripts/deps.sh with the virtualenv's Python (boto3)."""
+may PUT through a presigned URL (with the headers it signs) and GET. Creates the bucket first if
+it is missing (the server creates its buckets a moment after it starts answering). Prints
+"changed" or "unchanged". Run by scripts/deps.sh with the virtualenv's Python (boto3)."""
 
 import argparse
 
 import boto3
 from botocore.client import Config
 from botocore.exceptions import ClientError
+
+
+def ensure_bucket(s3, bucket: str) -> None:
+    """Creates `bucket` unless it exists; one created meanwhile by the server is fine."""
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return
+    except ClientError:
+        pass
+    try:
+        s3.create_bucket(Bucket=bucket)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") not in ("BucketAlreadyExists", "BucketAlreadyOwnedByYou"):
+            raise
 
 
 def main() -> None:
@@ -34,6 +49,7 @@ def main() -> None:
             "MaxAgeSeconds": 3600,
         }
     ]
+    ensure_bucket(s3, args.bucket)
     try:
         current = s3.get_bucket_cors(Bucket=args.bucket)["CORSRules"]
     except ClientError:
