@@ -78,7 +78,7 @@ const GIG_CONSUMERS: &[&str] = &["users", "orders", "chat"];
 
 /// Every event type of the platform.
 pub const CATALOG: &[CatalogEntry] = &[
-    entry_of(USER_REGISTERED, &["auth"], &["users", "chat"]),
+    entry_of(USER_REGISTERED, &["auth"], &["users", "chat", "orders"]),
     entry_of(USER_EMAIL_VERIFIED, &["auth"], &["users"]),
     entry_of(
         EMAIL_REQUESTED,

@@ -1,0 +1,6 @@
+//! The `orders` binary: configuration, logging, and serving until SIGTERM.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    mercato_common::service::main::<mercato_orders::Orders>().await
+}
