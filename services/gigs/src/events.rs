@@ -4,7 +4,7 @@
 use mercato_common::events::catalog::{
     ReviewCreated, ReviewDirection, SellerCreated, SellerUpdated,
 };
-use mercato_common::events::postgres::claim_event;
+use mercato_common::events::postgres::{self, apply_once};
 use mercato_common::events::{Envelope, Event, EventHandler, HandlerError};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -82,7 +82,9 @@ impl Effect {
             _ => None,
         })
     }
+}
 
+impl postgres::Effect for Effect {
     async fn apply(self, conn: &mut PgConnection) -> sqlx::Result<()> {
         match self {
             Self::Seller(s) => {
@@ -131,17 +133,9 @@ impl Effect {
 
 impl EventHandler for GigsHandler {
     async fn handle(&self, envelope: &Envelope) -> Result<(), HandlerError> {
-        let Some(effect) = Effect::of(envelope)? else {
-            return Ok(());
-        };
-        let mut tx = self.pool.begin().await.map_err(HandlerError::retry)?;
-        if !claim_event(&mut tx, NAME, envelope)
-            .await
-            .map_err(HandlerError::retry)?
-        {
-            return Ok(());
+        match Effect::of(envelope)? {
+            Some(effect) => apply_once(&self.pool, NAME, envelope, effect).await,
+            None => Ok(()),
         }
-        effect.apply(&mut tx).await.map_err(HandlerError::retry)?;
-        tx.commit().await.map_err(HandlerError::retry)
     }
 }

@@ -6,105 +6,46 @@
 //! that has no messages yet, so a second run changes nothing.
 
 use std::io::Write;
-use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Parser;
-use mercato_common::demo::{DEMO_DEVICE, DEMO_PASSWORD, demo_id};
-use serde_json::{Value, json};
+use mercato_common::demo::demo_id;
+use mercato_common::demo::gateway::{DemoGateway, DemoGatewayArgs};
+use serde_json::json;
 
 /// Seed a demo conversation through the gateway.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
-    /// The gateway's base URL.
-    #[arg(long, env = "GATEWAY_URL", default_value = "http://127.0.0.1:4000")]
-    gateway: String,
-    /// How long to wait for chat to hear of the demo users and gig.
-    #[arg(long, default_value_t = 60)]
-    wait_seconds: u64,
+    #[command(flatten)]
+    gateway: DemoGatewayArgs,
 }
 
 const BUYER: &str = "ben_codes";
 const SELLER: &str = "anna_designs";
 
-struct Gateway {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Gateway {
-    async fn call(
-        &self,
-        token: Option<&str>,
-        path: &str,
-        body: &Value,
-    ) -> anyhow::Result<(u16, Value)> {
-        let mut request = self
-            .http
-            .post(format!("{}/api/v1{path}", self.base))
-            .json(body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("POST {path}"))?;
-        let status = response.status().as_u16();
-        Ok((status, response.json().await.unwrap_or(Value::Null)))
-    }
-
-    async fn sign_in(&self, username: &str) -> anyhow::Result<String> {
-        let (status, body) = self
-            .call(
-                None,
-                "/auth/signin",
-                &json!({"login": username, "password": DEMO_PASSWORD, "device_id": DEMO_DEVICE}),
-            )
-            .await?;
-        match body["access_token"].as_str() {
-            Some(token) if status == 200 => Ok(token.to_owned()),
-            _ => bail!("{username} cannot sign in ({status} {body}); run auth-seed first"),
-        }
-    }
-
-    async fn expect_created(&self, token: &str, path: &str, body: &Value) -> anyhow::Result<Value> {
-        let (status, answer) = self.call(Some(token), path, body).await?;
-        if status != 201 {
-            bail!("POST {path} answered {status} {answer}");
-        }
-        Ok(answer)
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let gateway = Gateway {
-        base: args.gateway.trim_end_matches('/').to_owned(),
-        http: reqwest::Client::new(),
-    };
+    let gateway = args.gateway.gateway();
     let ben = gateway.sign_in(BUYER).await?;
     let anna = gateway.sign_in(SELLER).await?;
     let gig = demo_id(SELLER, "gig-0");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(args.wait_seconds);
-    let conversation = loop {
-        let (status, body) = gateway
-            .call(
-                Some(&ben),
-                "/conversations",
-                &json!({"with_username": SELLER, "gig_id": gig}),
-            )
-            .await?;
-        if status == 200 || status == 201 {
-            break body;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            bail!("chat did not hear of {SELLER} and her gig in time ({status} {body})");
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let conversation = DemoGateway::until(
+        "chat hearing of the demo seller and her gig",
+        args.gateway.wait(),
+        || async {
+            let (status, body) = gateway
+                .post(
+                    Some(&ben),
+                    "/conversations",
+                    &json!({"with_username": SELLER, "gig_id": gig}),
+                )
+                .await?;
+            Ok((status == 200 || status == 201).then_some(body))
+        },
+    )
+    .await?;
     let id = conversation["id"]
         .as_str()
         .context("a conversation has an id")?;
@@ -117,21 +58,24 @@ async fn main() -> anyhow::Result<()> {
     }
     let messages = format!("/conversations/{id}/messages");
     gateway
-        .expect_created(
+        .expect(
+            201,
             &ben,
             &messages,
             &json!({"body": "Hi Anna! I need a logo for a small Rust consultancy. Could you do a dark and a light version?"}),
         )
         .await?;
     gateway
-        .expect_created(
+        .expect(
+            201,
             &anna,
             &messages,
             &json!({"body": "Happy to, Ben. Here is an offer with both versions and the source files."}),
         )
         .await?;
     let offer = gateway
-        .expect_created(
+        .expect(
+            201,
             &anna,
             &messages,
             &json!({"offer": {

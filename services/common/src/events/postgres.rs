@@ -6,6 +6,9 @@
 //! - [`claim_event`] records a consumed event's id before the effect; `false` means the event
 //!   was already applied, so the handler commits nothing else and returns `Ok`.
 //!
+//! A handler whose effect is one transaction calls [`apply_once`] with an [`Effect`]: claim,
+//! apply and commit together, a redelivery changing nothing.
+//!
 //! [`PgOutbox`] is the relay's side: `FOR UPDATE SKIP LOCKED` lets several replicas' relays run
 //! at once, each publishing different rows.
 
@@ -14,7 +17,7 @@ use std::time::Duration;
 use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 use uuid::Uuid;
 
-use super::consumer::record_duplicates;
+use super::consumer::{HandlerError, record_duplicates};
 use super::envelope::{Envelope, Event};
 use super::publisher::OutgoingMessage;
 use super::relay::OutboxStore;
@@ -107,6 +110,35 @@ pub async fn claim_event(
         record_duplicates(consumer, &envelope.event_type, 1);
     }
     Ok(inserted == 1)
+}
+
+/// What a consumed event changes, in the transaction that also claims it.
+pub trait Effect: Send {
+    /// Writes the change on `conn`.
+    fn apply(self, conn: &mut PgConnection) -> impl Future<Output = sqlx::Result<()>> + Send;
+}
+
+/// Applies `effect` of `envelope` for `consumer` once: claims the event and writes the effect
+/// in one transaction on `pool`; an event claimed before changes nothing.
+///
+/// # Errors
+///
+/// A database error, to retry.
+pub async fn apply_once(
+    pool: &PgPool,
+    consumer: &str,
+    envelope: &Envelope,
+    effect: impl Effect,
+) -> Result<(), HandlerError> {
+    let mut tx = pool.begin().await.map_err(HandlerError::retry)?;
+    if !claim_event(&mut tx, consumer, envelope)
+        .await
+        .map_err(HandlerError::retry)?
+    {
+        return Ok(());
+    }
+    effect.apply(&mut tx).await.map_err(HandlerError::retry)?;
+    tx.commit().await.map_err(HandlerError::retry)
 }
 
 /// Records a batch of consumed events in one statement, in the caller's transaction (for

@@ -262,7 +262,9 @@ impl TestBroker {
             return;
         };
         for service in services {
-            let topology = ServiceTopology::with_bindings(&self.config, service, Vec::new());
+            // A consumer's topology (any binding makes one) names its retry queues too.
+            let topology =
+                ServiceTopology::with_bindings(&self.config, service, vec!["cleanup".into()]);
             for queue in topology.queue_names() {
                 let _ = channel
                     .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())

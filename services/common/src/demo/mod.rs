@@ -64,3 +64,6 @@ pub fn demo_id(username: &str, kind: &str) -> Uuid {
         format!("mercato-demo:{kind}:{username}").as_bytes(),
     )
 }
+
+#[cfg(feature = "demo-client")]
+pub mod gateway;
