@@ -23,6 +23,7 @@ components=(
   "users 4003 users"
   "gigs 4004 gigs"
   "chat 4005 chat"
+  "orders 4006 orders"
 )
 
 stop() {
@@ -80,7 +81,7 @@ for entry in "${components[@]}"; do
   TOKEN_SIGNING_KEY_FILE=$dev/keys/dev-1.pem \
   TOKEN_SIGNING_KID=dev-1 \
   TOKEN_JWKS_FILE=$dev/keys/jwks.json \
-  UPSTREAMS=auth=http://127.0.0.1:4002,users=http://127.0.0.1:4003,gigs=http://127.0.0.1:4004,chat=http://127.0.0.1:4005 \
+  UPSTREAMS=auth=http://127.0.0.1:4002,users=http://127.0.0.1:4003,gigs=http://127.0.0.1:4004,chat=http://127.0.0.1:4005,orders=http://127.0.0.1:4006 \
   COOKIE_SECURE=false \
   ALLOWED_ORIGINS=http://127.0.0.1:4000,http://localhost:4000 \
     setsid nohup "$bin/$binary" >>"$dev/logs/$name.log" 2>&1 </dev/null &
@@ -101,12 +102,15 @@ done
 "$bin/users-seed"
 "$bin/gigs-seed"
 "$bin/chat-seed"
+"$bin/orders-seed"
 status
 echo
 echo "Mercato is running. Gateway: http://127.0.0.1:4000"
 echo "API reference: http://127.0.0.1:4000/api/v1/docs"
 echo "Try a search:  curl -s 'http://127.0.0.1:4000/api/v1/gigs?q=logo&sort=price_asc'"
 echo "Demo accounts: anna_designs, ben_codes, carla_words, dev_video (password mercato-demo-2026,"
-echo "  device_id demo-device); ben_codes has a conversation with an offer from anna_designs."
+echo "  device_id demo-device); ben_codes has a conversation with an offer from anna_designs,"
+echo "  and demo orders in every state (GET /api/v1/orders as any of them)."
+echo "Payments: the sandbox; pay an order with card 4242424242424242 at its payment.confirmation_url."
 echo "Real time: Socket.IO at http://127.0.0.1:4000/socket.io/ with auth {token: <access token>}"
 echo "Stop it with: scripts/run-local.sh stop"

@@ -10,36 +10,17 @@ use mercato_e2e::contract::send;
 use mercato_e2e::pysocket::PySocket;
 use serde_json::{Value, json};
 
-use crate::people::{verified_seller, verified_user};
+use crate::people::{listed_gig, verified_seller, verified_user};
 
 /// A seller with a gig and a buyer in a conversation about it: (seller's token, buyer's
 /// token, the conversation as the buyer sees it).
-async fn seller_buyer_and_conversation(
+pub(crate) async fn seller_buyer_and_conversation(
     platform: &Platform,
     client: &reqwest::Client,
 ) -> (String, String, Value) {
     let seller = verified_seller(platform, client, "sam").await;
     let buyer = verified_user(platform, client, "bea").await;
-    // gigs and chat hear of the seller by events: until then they refuse.
-    let gig = eventually("gigs to know the seller", Duration::from_secs(20), || async {
-        let answer = send(
-            client
-                .post(platform.gateway.url("/api/v1/gigs"))
-                .bearer_auth(&seller)
-                .json(&json!({
-                    "title": "I will design a hand lettered logo",
-                    "description": "Hand lettering turned into a crisp vector logo, with three concepts.",
-                    "category": "graphics-design",
-                    "sub_categories": ["logo-design"],
-                    "tags": ["logo"],
-                    "price": {"amount": 7500, "currency": "USD"},
-                    "delivery_days": 4,
-                })),
-        )
-        .await;
-        (answer.status == 201).then_some(answer.body)
-    })
-    .await;
+    let gig = listed_gig(platform, client, &seller).await;
     let conversation = eventually(
         "chat to know the seller and gig",
         Duration::from_secs(20),
@@ -58,7 +39,7 @@ async fn seller_buyer_and_conversation(
     (seller, buyer, conversation)
 }
 
-async fn post(
+pub(crate) async fn post(
     platform: &Platform,
     client: &reqwest::Client,
     token: &str,

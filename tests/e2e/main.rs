@@ -4,5 +4,6 @@ mod chat;
 mod fuzz;
 mod gigs;
 mod journeys;
+mod orders;
 mod people;
 mod platform;

@@ -1,7 +1,9 @@
-//! What the tests' people do first: sign up, verify their email by its link, become a seller.
+//! What the tests' people do first: sign up, verify their email by its link, become a seller,
+//! list a gig.
 
 use std::time::Duration;
 
+use mercato_common::testing::eventually;
 use mercato_e2e::Platform;
 use mercato_e2e::contract::send;
 use serde_json::{Value, json};
@@ -105,4 +107,28 @@ pub async fn verified_seller(
     .await;
     assert_eq!(seller.status, 201, "{}", seller.body);
     access
+}
+
+/// A gig the seller with the access token `seller` lists (75.00, 4 days), once gigs has heard
+/// of the seller (by events: until then it refuses); the gig.
+pub async fn listed_gig(platform: &Platform, client: &reqwest::Client, seller: &str) -> Value {
+    eventually("gigs to know the seller", Duration::from_secs(20), || async {
+        let answer = send(
+            client
+                .post(platform.gateway.url("/api/v1/gigs"))
+                .bearer_auth(seller)
+                .json(&json!({
+                    "title": "I will design a hand lettered logo",
+                    "description": "Hand lettering turned into a crisp vector logo, with three concepts.",
+                    "category": "graphics-design",
+                    "sub_categories": ["logo-design"],
+                    "tags": ["logo"],
+                    "price": {"amount": 7500, "currency": "USD"},
+                    "delivery_days": 4,
+                })),
+        )
+        .await;
+        (answer.status == 201).then_some(answer.body)
+    })
+    .await
 }

@@ -107,6 +107,8 @@ pub struct Platform {
     pub mysql: TestMySql,
     /// The gigs service's database.
     pub postgres: TestPostgres,
+    /// The orders service's database.
+    pub orders_postgres: TestPostgres,
     /// The gateway.
     pub gateway: Component,
     /// The services.
@@ -169,6 +171,7 @@ impl Platform {
         let chat_mongo = TestMongo::new().await;
         let mysql = TestMySql::new().await;
         let postgres = TestPostgres::new().await;
+        let orders_postgres = TestPostgres::new().await;
         let shared = ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
@@ -218,6 +221,24 @@ impl Platform {
             })
             .await,
             start_service::<mercato_chat::Chat>(&chat_config).await,
+            start_service::<mercato_orders::Orders>(&Config {
+                shared: shared.clone(),
+                own: mercato_orders::Settings {
+                    database: SqlConfig::at(orders_postgres.url()),
+                    storage: mercato_common::storage::StorageConfig::local(),
+                    realtime: RealtimeConfig::local(format!("{prefix}-orders"), prefix.clone()),
+                    payments: mercato_orders::payments::PaymentsConfig::sandbox(),
+                    fees: mercato_orders::fees::FeePolicy::default(),
+                    lifecycle: mercato_orders::LifecycleConfig {
+                        auto_complete_days: 3,
+                        max_revisions: 2,
+                        jobs_interval_ms: 500,
+                    },
+                    public_url: "https://mercato.test".into(),
+                    clock: mercato_common::clock::Clock::system(),
+                },
+            })
+            .await,
             start_service::<mercato_notifications::Notifications>(&Config {
                 shared: shared.clone(),
                 own: mercato_notifications::Settings {
@@ -261,6 +282,7 @@ impl Platform {
             chat_mongo,
             mysql,
             postgres,
+            orders_postgres,
             gateway,
             services,
             gateway_config,
@@ -330,11 +352,13 @@ impl Platform {
                 mercato_auth::NAME,
                 mercato_gigs::NAME,
                 mercato_chat::NAME,
+                mercato_orders::NAME,
             ])
             .await;
         self.mongo.drop_database().await;
         self.chat_mongo.drop_database().await;
         self.mysql.drop_database().await;
         self.postgres.drop_database().await;
+        self.orders_postgres.drop_database().await;
     }
 }

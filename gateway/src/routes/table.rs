@@ -272,6 +272,13 @@ pub(super) const TABLE: &[Route] = &[
         SignedIn,
         "Upload a file to send in a conversation (a presigned PUT)",
     ),
+    route(
+        Method::POST,
+        "/uploads/delivery",
+        "orders",
+        SignedIn,
+        "Upload a file to deliver with an order (a presigned PUT)",
+    ),
     // chat
     route(
         Method::GET,
@@ -395,6 +402,13 @@ pub(super) const TABLE: &[Route] = &[
     ),
     route(
         Method::POST,
+        "/orders/{id}/revision",
+        "orders",
+        SignedIn,
+        "Send a delivery back for a revision (buyer)",
+    ),
+    route(
+        Method::POST,
         "/orders/{id}/complete",
         "orders",
         SignedIn,
@@ -413,6 +427,20 @@ pub(super) const TABLE: &[Route] = &[
         "orders",
         SignedIn,
         "Mark a notification read",
+    ),
+    route(
+        Method::POST,
+        "/payments/webhook",
+        "orders",
+        Public,
+        "The payment provider's webhook (Stripe-Signature)",
+    ),
+    route(
+        Method::POST,
+        "/payments/sandbox/{reference}/confirm",
+        "orders",
+        SignedIn,
+        "Pay an order in the sandbox with a test card (buyer)",
     ),
     // reviews
     route(

@@ -7,7 +7,7 @@ use mercato_common::events::catalog::{
     GigCreated, GigDeleted, GigUpdated, Money, OfferAccepted, ReviewCreated, ReviewDirection,
     UserRegistered,
 };
-use mercato_common::events::postgres::claim_event;
+use mercato_common::events::postgres::{self, apply_once};
 use mercato_common::events::{Envelope, Event, EventHandler, HandlerError};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -37,6 +37,26 @@ struct GigSnapshot {
     active: bool,
 }
 
+/// A gig's snapshot from either gig event (both carry the same fields).
+macro_rules! snapshot {
+    ($g:expr) => {
+        GigSnapshot {
+            gig_id: $g.gig_id,
+            seller_user_id: $g.seller_user_id,
+            title: $g.title,
+            price: $g.price,
+            delivery_days: $g.delivery_days,
+            active: $g.active,
+        }
+    };
+}
+
+/// What one event changes, and when the event happened.
+struct Change {
+    effect: Effect,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
 /// What one event changes.
 enum Effect {
     Person(UserRegistered),
@@ -50,28 +70,8 @@ impl Effect {
     fn of(envelope: &Envelope) -> Result<Option<Self>, HandlerError> {
         Ok(Some(match envelope.event_type.as_str() {
             UserRegistered::TYPE => Self::Person(envelope.decode()?),
-            GigCreated::TYPE => {
-                let g: GigCreated = envelope.decode()?;
-                Self::Gig(GigSnapshot {
-                    gig_id: g.gig_id,
-                    seller_user_id: g.seller_user_id,
-                    title: g.title,
-                    price: g.price,
-                    delivery_days: g.delivery_days,
-                    active: g.active,
-                })
-            }
-            GigUpdated::TYPE => {
-                let g: GigUpdated = envelope.decode()?;
-                Self::Gig(GigSnapshot {
-                    gig_id: g.gig_id,
-                    seller_user_id: g.seller_user_id,
-                    title: g.title,
-                    price: g.price,
-                    delivery_days: g.delivery_days,
-                    active: g.active,
-                })
-            }
+            GigCreated::TYPE => Self::Gig(snapshot!(envelope.decode::<GigCreated>()?)),
+            GigUpdated::TYPE => Self::Gig(snapshot!(envelope.decode::<GigUpdated>()?)),
             GigDeleted::TYPE => Self::GigGone(envelope.decode()?),
             OfferAccepted::TYPE => {
                 let offer: OfferAccepted = envelope.decode()?;
@@ -87,14 +87,13 @@ impl Effect {
             _ => return Ok(None),
         }))
     }
+}
 
-    async fn apply(
-        self,
-        conn: &mut PgConnection,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> sqlx::Result<()> {
-        match self {
-            Self::Person(p) => {
+impl postgres::Effect for Change {
+    async fn apply(self, conn: &mut PgConnection) -> sqlx::Result<()> {
+        let at = self.at;
+        match self.effect {
+            Effect::Person(p) => {
                 sqlx::query(
                     "INSERT INTO people (user_id, username, email) VALUES ($1, $2, $3) \
                      ON CONFLICT (user_id) DO UPDATE SET username = $2, email = $3",
@@ -105,7 +104,7 @@ impl Effect {
                 .execute(conn)
                 .await?;
             }
-            Self::Gig(g) => {
+            Effect::Gig(g) => {
                 // Each event carries the whole snapshot: the one that happened last wins,
                 // whatever order they arrive in, and a deleted gig stays deleted.
                 sqlx::query(
@@ -126,7 +125,7 @@ impl Effect {
                 .execute(conn)
                 .await?;
             }
-            Self::GigGone(g) => {
+            Effect::GigGone(g) => {
                 // A deletion overtaking the creation still leaves a deleted row behind.
                 sqlx::query(
                     "INSERT INTO gigs (gig_id, seller_user_id, title, price_amount, price_currency, \
@@ -140,7 +139,7 @@ impl Effect {
                 .execute(conn)
                 .await?;
             }
-            Self::Offer(o) => {
+            Effect::Offer(o) => {
                 sqlx::query(
                     "INSERT INTO offers (offer_id, conversation_id, gig_id, buyer_user_id, seller_user_id, \
                      description, price_amount, price_currency, delivery_days, accepted_at) \
@@ -159,7 +158,7 @@ impl Effect {
                 .execute(conn)
                 .await?;
             }
-            Self::Review(r) => {
+            Effect::Review(r) => {
                 let column = match r.direction {
                     ReviewDirection::BuyerToSeller => "buyer_review_id",
                     ReviewDirection::SellerToBuyer => "seller_review_id",
@@ -182,17 +181,10 @@ impl EventHandler for DirectoryHandler {
         let Some(effect) = Effect::of(envelope)? else {
             return Ok(());
         };
-        let mut tx = self.pool.begin().await.map_err(HandlerError::retry)?;
-        if !claim_event(&mut tx, NAME, envelope)
-            .await
-            .map_err(HandlerError::retry)?
-        {
-            return Ok(());
-        }
-        effect
-            .apply(&mut tx, envelope.occurred_at)
-            .await
-            .map_err(HandlerError::retry)?;
-        tx.commit().await.map_err(HandlerError::retry)
+        let change = Change {
+            effect,
+            at: envelope.occurred_at,
+        };
+        apply_once(&self.pool, NAME, envelope, change).await
     }
 }

@@ -53,6 +53,24 @@ pub fn decode(cursor: &str) -> Result<After, ApiError> {
     })
 }
 
+/// Cuts `rows` (fetched with one more than `limit`) to the page and says where the next page
+/// starts, if there is one; `key` is an item's `(created_at, id)`.
+pub fn finish<T>(
+    rows: &mut Vec<T>,
+    limit: i64,
+    key: impl Fn(&T) -> (DateTime<Utc>, Uuid),
+) -> Option<String> {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    if !more {
+        return None;
+    }
+    rows.last().map(|last| {
+        let (at, id) = key(last);
+        encode(at, id)
+    })
+}
+
 /// Checks a requested page size.
 ///
 /// # Errors

@@ -13,6 +13,7 @@ use crate::store::{ExtensionRow, HistoryRow, OrderRow};
 
 /// A party of an order.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OrderPerson)]
 pub struct PersonRef {
     #[schema(value_type = Id)]
     pub user_id: Uuid,
@@ -22,6 +23,7 @@ pub struct PersonRef {
 
 /// The gig ordered.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OrderedGig)]
 pub struct GigRef {
     #[schema(value_type = Id)]
     pub id: Uuid,
@@ -274,6 +276,7 @@ pub struct OrderPage {
 
 /// An in-app notification about an order.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Notification)]
 pub struct AlertView {
     #[schema(value_type = Id)]
     pub id: Uuid,
@@ -293,6 +296,7 @@ pub struct AlertView {
 
 /// A page of the caller's notifications, newest first, with how many are unread in all.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = NotificationPage)]
 pub struct AlertPage {
     pub items: Vec<AlertView>,
     #[schema(value_type = Option<Cursor>)]

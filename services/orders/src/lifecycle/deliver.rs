@@ -38,6 +38,7 @@ pub struct DeliveryRequest {
 /// A file to deliver: the key of an upload, and the name the buyer sees.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DeliveryFileRef)]
 pub struct AttachmentRef {
     /// The `key` of the upload.
     #[schema(min_length = 1, max_length = 512)]

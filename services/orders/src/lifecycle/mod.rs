@@ -47,6 +47,7 @@ use crate::store::OrderRow;
 /// Where an order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = OrderStatus)]
 pub enum Status {
     /// Placed; waiting for the provider to confirm the payment.
     PendingPayment,
@@ -105,6 +106,7 @@ impl TryFrom<String> for Status {
 /// One of the two parties of an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = OrderRole)]
 pub enum Party {
     /// Who ordered and pays.
     Buyer,

@@ -70,7 +70,7 @@ error_responses!(
     params(AlertQuery),
     responses((status = 200, description = "A page of notifications", body = AlertPage), ListErrors))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
-pub async fn list(
+pub async fn notifications(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
     Query(query): Query<AlertQuery>,
@@ -90,14 +90,7 @@ pub async fn list(
     .bind(limit + 1)
     .fetch_all(&state.pool)
     .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = more
-        .then(|| {
-            rows.last()
-                .map(|last| pages::encode(last.created_at, last.id))
-        })
-        .flatten();
+    let next_cursor = pages::finish(&mut rows, limit, |last| (last.created_at, last.id));
     let unread_count: i64 =
         sqlx::query_scalar("SELECT count(*) FROM alerts WHERE user_id = $1 AND read_at IS NULL")
             .bind(caller.user_id)
@@ -120,7 +113,7 @@ error_responses!(
     params(("id" = Id, Path, description = "The notification's id")),
     responses((status = 200, description = "The notification", body = AlertView), ReadErrors))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, alert_id = %id))]
-pub async fn read(
+pub async fn mark_read(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,

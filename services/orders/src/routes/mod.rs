@@ -99,8 +99,8 @@ impl AppState {
 /// The service's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/v1/orders", post(place::place).get(read::list))
-        .route("/v1/orders/{id}", get(read::one))
+        .route("/v1/orders", post(place::place).get(read::orders))
+        .route("/v1/orders/{id}", get(read::order))
         .route("/v1/orders/{id}/cancel", post(steps::cancel))
         .route("/v1/orders/{id}/extensions", post(steps::request_extension))
         .route(
@@ -114,14 +114,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/orders/{id}/deliveries", post(steps::deliver))
         .route("/v1/orders/{id}/revision", post(steps::request_revision))
         .route("/v1/orders/{id}/complete", post(steps::complete))
-        .route("/v1/notifications", get(alerts::list))
-        .route("/v1/notifications/{id}/read", post(alerts::read))
+        .route("/v1/notifications", get(alerts::notifications))
+        .route("/v1/notifications/{id}/read", post(alerts::mark_read))
         .route("/v1/payments/webhook", post(payments::webhook))
         .route(
             "/v1/payments/sandbox/{reference}/confirm",
             post(payments::sandbox_confirm),
         )
-        .route("/v1/uploads/delivery", post(uploads::delivery))
+        .route("/v1/uploads/delivery", post(uploads::upload_delivery))
         .with_state(state)
 }
 

@@ -14,8 +14,8 @@ use super::{alerts, payments, place, read, steps, uploads};
     ),
     paths(
         place::place,
-        read::list,
-        read::one,
+        read::orders,
+        read::order,
         steps::cancel,
         steps::request_extension,
         steps::approve_extension,
@@ -23,11 +23,11 @@ use super::{alerts, payments, place, read, steps, uploads};
         steps::deliver,
         steps::request_revision,
         steps::complete,
-        alerts::list,
-        alerts::read,
+        alerts::notifications,
+        alerts::mark_read,
         payments::webhook,
         payments::sandbox_confirm,
-        uploads::delivery,
+        uploads::upload_delivery,
     )
 )]
 struct ApiDoc;

@@ -106,7 +106,7 @@ error_responses!(
     params(("id" = Id, Path, description = "The order's id")),
     responses((status = 200, description = "The order", body = OrderView), OneErrors))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id, order_id = %id))]
-pub async fn one(
+pub async fn order(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
     Path(id): Path<String>,
@@ -135,6 +135,7 @@ pub enum Role {
 pub struct ListQuery {
     /// Only as buyer or only as seller; both when absent.
     #[serde(default)]
+    #[param(inline)]
     role: Option<Role>,
     /// Only orders in this status.
     #[serde(default)]
@@ -158,7 +159,7 @@ error_responses!(
     params(ListQuery),
     responses((status = 200, description = "A page of orders", body = OrderPage), ListErrors))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
-pub async fn list(
+pub async fn orders(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
     Query(query): Query<ListQuery>,
@@ -188,14 +189,7 @@ pub async fn list(
     .bind(limit + 1)
     .fetch_all(&state.pool)
     .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next_cursor = more
-        .then(|| {
-            rows.last()
-                .map(|last| pages::encode(last.created_at, last.id))
-        })
-        .flatten();
+    let next_cursor = pages::finish(&mut rows, limit, |last| (last.created_at, last.id));
     let mut people: Vec<uuid::Uuid> = rows
         .iter()
         .flat_map(|r| [r.buyer_user_id, r.seller_user_id])

@@ -22,7 +22,7 @@ error_responses!(
     request_body = UploadRequest,
     responses((status = 201, description = "PUT the file to `upload_url` with `headers`, then deliver `key`", body = Upload), UploadErrors))]
 #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
-pub async fn delivery(
+pub async fn upload_delivery(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
     Json(body): Json<UploadRequest>,

@@ -16,7 +16,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::spawn_with;
+use crate::helpers::{TestApp, spawn_with};
 
 const SECRET_KEY: &str = "sk_test_local";
 const WEBHOOK_SECRET: &str = "whsec_test_local";
@@ -89,6 +89,17 @@ async fn fake_stripe() -> (FakeStripe, String) {
     (fake, base)
 }
 
+/// The orders service taking payments through the fake Stripe at `base`.
+async fn stripe_app(base: &str) -> TestApp {
+    spawn_with(|settings| {
+        settings.payments.provider = ProviderKind::Stripe;
+        settings.payments.stripe_api_base = base.to_owned();
+        settings.payments.stripe_secret_key = Some(SecretString::from(SECRET_KEY));
+        settings.payments.stripe_webhook_secret = Some(SecretString::from(WEBHOOK_SECRET));
+    })
+    .await
+}
+
 fn field<'a>(request: &'a Received, name: &str) -> Option<&'a str> {
     request
         .form
@@ -100,13 +111,7 @@ fn field<'a>(request: &'a Received, name: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn an_order_is_paid_through_a_payment_intent_and_refunded_on_cancel() {
     let (fake, base) = fake_stripe().await;
-    let app = spawn_with(|settings| {
-        settings.payments.provider = ProviderKind::Stripe;
-        settings.payments.stripe_api_base = base.clone();
-        settings.payments.stripe_secret_key = Some(SecretString::from(SECRET_KEY));
-        settings.payments.stripe_webhook_secret = Some(SecretString::from(WEBHOOK_SECRET));
-    })
-    .await;
+    let app = stripe_app(&base).await;
     let [buyer, seller] = app.users(["pia", "sam"]).await;
     let gig = app.gig_at(&seller, 2_500, true).await;
     let body = json!({"gig_id": gig, "requirements": "A logo"});
@@ -238,13 +243,7 @@ async fn stripes_refusals_are_final_and_its_failures_retryable() {
 #[tokio::test]
 async fn a_placement_whose_payment_cannot_start_is_resumed_by_its_retry() {
     let (fake, base) = fake_stripe().await;
-    let app = spawn_with(|settings| {
-        settings.payments.provider = ProviderKind::Stripe;
-        settings.payments.stripe_api_base = base.clone();
-        settings.payments.stripe_secret_key = Some(SecretString::from(SECRET_KEY));
-        settings.payments.stripe_webhook_secret = Some(SecretString::from(WEBHOOK_SECRET));
-    })
-    .await;
+    let app = stripe_app(&base).await;
     let [buyer, seller] = app.users(["pia", "sam"]).await;
     let gig = app.gig(&seller).await;
     let body = json!({"gig_id": gig, "requirements": "A logo"});
