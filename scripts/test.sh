@@ -3,8 +3,9 @@
 # script's idempotency, then runs the doctests and the whole workspace's tests with nextest.
 # Extra arguments go to nextest (e.g. `scripts/test.sh -p mercato-common`).
 #
-# Tests whose name contains `broker_restart` stop and start the local RabbitMQ, so they run on
-# their own, after all the others.
+# Tests whose name contains `broker_restart` or `store_restart` stop and start a local server
+# every test shares (RabbitMQ, the MongoDB-wire server), so they run after all the others, one
+# at a time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/mercato/target}
@@ -18,9 +19,11 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 cargo test --doc --workspace --locked --all-features
-cargo nextest run --workspace --locked --all-features --profile ci -E 'not test(/broker_restart/)' "$@"
-# The whole suite must find its broker-restart tests (a renamed one would otherwise vanish);
+serial='test(/broker_restart|store_restart/)'
+cargo nextest run --workspace --locked --all-features --profile ci -E "not $serial" "$@"
+# The whole suite must find its restart tests (a renamed one would otherwise vanish);
 # a run narrowed by arguments (`-p mercato-auth`) may have none.
 no_tests=fail
 [ $# -eq 0 ] || no_tests=pass
-cargo nextest run --workspace --locked --all-features --profile ci -E 'test(/broker_restart/)' --no-tests=$no_tests "$@"
+cargo nextest run --workspace --locked --all-features --profile ci -E "$serial" --test-threads 1 \
+  --no-tests=$no_tests "$@"
