@@ -6,6 +6,8 @@
 #   scripts/run-local.sh          start (or restart) everything
 #   scripts/run-local.sh stop     stop the components (the dependencies keep running)
 #   scripts/run-local.sh status   show which components run
+#   scripts/run-local.sh reset    stop the components and delete the local data (databases,
+#                                 queues, Redis keys), so the next start seeds afresh
 #
 # Logs: .dev/logs/<component>.log (JSON lines). Set RUST_LOG to change the level.
 set -euo pipefail
@@ -24,6 +26,7 @@ components=(
   "gigs 4004 gigs"
   "chat 4005 chat"
   "orders 4006 orders"
+  "reviews 4007 reviews"
 )
 
 stop() {
@@ -56,11 +59,27 @@ status() {
   done
 }
 
+# Deletes what a local run keeps, as a fresh machine would have it (the dependencies keep
+# running; deps.sh makes the databases again on the next start).
+reset() {
+  stop
+  local venv=$HOME/.cache/mercato/venv
+  for db in mercato_gigs mercato_orders mercato_reviews; do
+    runuser -u postgres -- psql -X -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+  done
+  mariadb -uroot -e "DROP DATABASE IF EXISTS mercato_auth"
+  "$venv/bin/python" -c 'import pymongo; c = pymongo.MongoClient("mongodb://127.0.0.1:27017"); [c.drop_database(d) for d in ("mercato_users", "mercato_chat")]'
+  "$venv/bin/python" scripts/clean-test-broker.py --prefix mercato.
+  redis-cli -h 127.0.0.1 --scan --pattern 'mercato*' | xargs -r redis-cli -h 127.0.0.1 del >/dev/null
+  echo "deleted the local data; scripts/run-local.sh starts afresh"
+}
+
 case ${1:-start} in
   stop) stop; exit 0 ;;
   status) status; exit 0 ;;
+  reset) reset; exit 0 ;;
   start) ;;
-  *) echo "usage: $0 [start|stop|status]" >&2; exit 2 ;;
+  *) echo "usage: $0 [start|stop|status|reset]" >&2; exit 2 ;;
 esac
 
 scripts/deps.sh
@@ -81,7 +100,7 @@ for entry in "${components[@]}"; do
   TOKEN_SIGNING_KEY_FILE=$dev/keys/dev-1.pem \
   TOKEN_SIGNING_KID=dev-1 \
   TOKEN_JWKS_FILE=$dev/keys/jwks.json \
-  UPSTREAMS=auth=http://127.0.0.1:4002,users=http://127.0.0.1:4003,gigs=http://127.0.0.1:4004,chat=http://127.0.0.1:4005,orders=http://127.0.0.1:4006 \
+  UPSTREAMS=auth=http://127.0.0.1:4002,users=http://127.0.0.1:4003,gigs=http://127.0.0.1:4004,chat=http://127.0.0.1:4005,orders=http://127.0.0.1:4006,reviews=http://127.0.0.1:4007 \
   COOKIE_SECURE=false \
   ALLOWED_ORIGINS=http://127.0.0.1:4000,http://localhost:4000 \
     setsid nohup "$bin/$binary" >>"$dev/logs/$name.log" 2>&1 </dev/null &
@@ -103,6 +122,7 @@ done
 "$bin/gigs-seed"
 "$bin/chat-seed"
 "$bin/orders-seed"
+"$bin/reviews-seed"
 status
 echo
 echo "Mercato is running. Gateway: http://127.0.0.1:4000"
@@ -110,7 +130,8 @@ echo "API reference: http://127.0.0.1:4000/api/v1/docs"
 echo "Try a search:  curl -s 'http://127.0.0.1:4000/api/v1/gigs?q=logo&sort=price_asc'"
 echo "Demo accounts: anna_designs, ben_codes, carla_words, dev_video (password mercato-demo-2026,"
 echo "  device_id demo-device); ben_codes has a conversation with an offer from anna_designs,"
-echo "  and demo orders in every state (GET /api/v1/orders as any of them)."
+echo "  demo orders in every state (GET /api/v1/orders as any of them), and reviews of the"
+echo "  completed ones (GET /api/v1/sellers/<id>/reviews for anna_designs)."
 echo "Payments: the sandbox; pay an order with card 4242424242424242 at its payment.confirmation_url."
 echo "Real time: Socket.IO at http://127.0.0.1:4000/socket.io/ with auth {token: <access token>}"
 echo "Stop it with: scripts/run-local.sh stop"

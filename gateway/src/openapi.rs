@@ -19,12 +19,16 @@ use crate::routes::{Access, ROUTES, Route, Session, public_path};
 use crate::session::{ACCESS_COOKIE, REFRESH_COOKIE, is_unsafe};
 
 /// The services' committed parts.
-pub const PARTS: [(&str, &str); 5] = [
+pub const PARTS: [(&str, &str); 6] = [
     ("auth", include_str!("../../services/auth/openapi.json")),
     ("users", include_str!("../../services/users/openapi.json")),
     ("gigs", include_str!("../../services/gigs/openapi.json")),
     ("chat", include_str!("../../services/chat/openapi.json")),
     ("orders", include_str!("../../services/orders/openapi.json")),
+    (
+        "reviews",
+        include_str!("../../services/reviews/openapi.json"),
+    ),
 ];
 
 /// The public document, from the committed parts.

@@ -7,3 +7,4 @@ mod journeys;
 mod orders;
 mod people;
 mod platform;
+mod reviews;

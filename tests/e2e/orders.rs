@@ -18,7 +18,12 @@ use crate::people::{listed_gig, verified_seller, verified_user};
 
 /// Places an order of `body` as `buyer` through the gateway, once orders knows what it
 /// names; the order.
-async fn place(platform: &Platform, client: &reqwest::Client, buyer: &str, body: Value) -> Value {
+pub(crate) async fn place(
+    platform: &Platform,
+    client: &reqwest::Client,
+    buyer: &str,
+    body: Value,
+) -> Value {
     let key = Uuid::now_v7().to_string();
     eventually(
         "orders to know what is ordered",
@@ -39,7 +44,12 @@ async fn place(platform: &Platform, client: &reqwest::Client, buyer: &str, body:
 }
 
 /// Pays `order` in the sandbox as `buyer`; the order after.
-async fn pay(platform: &Platform, client: &reqwest::Client, buyer: &str, order: &Value) -> Value {
+pub(crate) async fn pay(
+    platform: &Platform,
+    client: &reqwest::Client,
+    buyer: &str,
+    order: &Value,
+) -> Value {
     let url = order["payment"]["confirmation_url"]
         .as_str()
         .expect("a sandbox order has a confirmation URL");

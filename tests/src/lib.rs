@@ -109,6 +109,8 @@ pub struct Platform {
     pub postgres: TestPostgres,
     /// The orders service's database.
     pub orders_postgres: TestPostgres,
+    /// The reviews service's database.
+    pub reviews_postgres: TestPostgres,
     /// The gateway.
     pub gateway: Component,
     /// The services.
@@ -172,6 +174,7 @@ impl Platform {
         let mysql = TestMySql::new().await;
         let postgres = TestPostgres::new().await;
         let orders_postgres = TestPostgres::new().await;
+        let reviews_postgres = TestPostgres::new().await;
         let shared = ServiceConfig {
             http: CommonConfig::for_tests(),
             tokens: TokenVerifyConfig::from_jwks(keys.jwks_json()),
@@ -239,6 +242,14 @@ impl Platform {
                 },
             })
             .await,
+            start_service::<mercato_reviews::Reviews>(&Config {
+                shared: shared.clone(),
+                own: mercato_reviews::Settings {
+                    database: SqlConfig::at(reviews_postgres.url()),
+                    public_url: "https://mercato.test".into(),
+                },
+            })
+            .await,
             start_service::<mercato_notifications::Notifications>(&Config {
                 shared: shared.clone(),
                 own: mercato_notifications::Settings {
@@ -283,6 +294,7 @@ impl Platform {
             mysql,
             postgres,
             orders_postgres,
+            reviews_postgres,
             gateway,
             services,
             gateway_config,
@@ -353,6 +365,7 @@ impl Platform {
                 mercato_gigs::NAME,
                 mercato_chat::NAME,
                 mercato_orders::NAME,
+                mercato_reviews::NAME,
             ])
             .await;
         self.mongo.drop_database().await;
@@ -360,5 +373,6 @@ impl Platform {
         self.mysql.drop_database().await;
         self.postgres.drop_database().await;
         self.orders_postgres.drop_database().await;
+        self.reviews_postgres.drop_database().await;
     }
 }

@@ -19,6 +19,7 @@
 //! - [`realtime`]: what services and gateways say to each other in real time; the services'
 //!   Socket.IO hub for gateways (feature `realtime`).
 //! - [`openapi`]: the schemas and error responses every service's OpenAPI part shares.
+//! - `pages` (feature `postgres`): keyset pages over `(created_at, id)` with opaque cursors.
 //! - `events` (feature `events`): the event bus: catalog, outbox, relay, consumer, inbox.
 //! - [`server`]: the HTTP server builder: probes, metrics, request ids, graceful shutdown.
 //! - [`service`]: start-up of a service behind the gateway (token layer, signals).
@@ -43,6 +44,8 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod openapi;
+#[cfg(feature = "postgres")]
+pub mod pages;
 pub mod ratings;
 pub mod realtime;
 pub mod server;

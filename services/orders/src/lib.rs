@@ -21,7 +21,6 @@ pub mod directory;
 pub mod fees;
 pub mod jobs;
 pub mod lifecycle;
-pub mod pages;
 pub mod payments;
 pub mod refunds;
 pub mod routes;

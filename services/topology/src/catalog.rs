@@ -70,15 +70,21 @@ const fn entry_of(
     }
 }
 
-const ORDER_CONSUMERS: &[&str] = &["users", "reviews"];
-/// Gigs snapshots sellers' names; chat shows them beside messages.
-const SELLER_CONSUMERS: &[&str] = &["gigs", "chat"];
+/// Users counts jobs and purchases from every order event.
+const ORDER_CONSUMERS: &[&str] = &["users"];
+/// Gigs snapshots sellers' names; chat shows them beside messages; reviews maps a seller's
+/// page to the account and shows the picture.
+const SELLER_CONSUMERS: &[&str] = &["gigs", "chat", "reviews"];
 /// Chat checks that a custom offer's gig is the sender's and live.
 const GIG_CONSUMERS: &[&str] = &["users", "orders", "chat"];
 
 /// Every event type of the platform.
 pub const CATALOG: &[CatalogEntry] = &[
-    entry_of(USER_REGISTERED, &["auth"], &["users", "chat", "orders"]),
+    entry_of(
+        USER_REGISTERED,
+        &["auth"],
+        &["users", "chat", "orders", "reviews"],
+    ),
     entry_of(USER_EMAIL_VERIFIED, &["auth"], &["users"]),
     entry_of(
         EMAIL_REQUESTED,
@@ -97,7 +103,8 @@ pub const CATALOG: &[CatalogEntry] = &[
     entry_of(ORDER_EXTENSION_REQUESTED, &["orders"], ORDER_CONSUMERS),
     entry_of(ORDER_EXTENSION_RESOLVED, &["orders"], ORDER_CONSUMERS),
     entry_of(ORDER_DELIVERED, &["orders"], ORDER_CONSUMERS),
-    entry_of(ORDER_COMPLETED, &["orders"], ORDER_CONSUMERS),
+    // Reviews learns who may review whom from completions only.
+    entry_of(ORDER_COMPLETED, &["orders"], &["users", "reviews"]),
     entry_of(ORDER_CANCELLED, &["orders"], ORDER_CONSUMERS),
     entry_of(REVIEW_CREATED, &["reviews"], &["users", "gigs", "orders"]),
 ];

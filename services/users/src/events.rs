@@ -160,7 +160,13 @@ impl Effect {
                             doc! {"$inc": {"rating_count": 1, "rating_sum": i64::from(review.rating), star: 1}},
                         )])
                     }
-                    ReviewDirection::SellerToBuyer => Self::Nothing,
+                    ReviewDirection::SellerToBuyer => {
+                        let star = format!("buyer_stars.{}", STARS[usize::from(review.rating - 1)]);
+                        Self::Stats(vec![(
+                            review.reviewee_user_id.to_string(),
+                            doc! {"$inc": {"buyer_rating_count": 1, "buyer_rating_sum": i64::from(review.rating), star: 1}},
+                        )])
+                    }
                 }
             }
             _ => Self::Nothing,

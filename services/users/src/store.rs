@@ -218,6 +218,18 @@ impl Store {
 }
 
 /// An integer counter of a stats document (0 when absent).
+/// The ratings in `stats` under `prefix` (`""`: as a seller, `"buyer_"`: as a buyer): the
+/// count, sum and per-star counters reviews' events keep.
+pub fn ratings_of(stats: &Document, prefix: &str) -> mercato_common::ratings::Ratings {
+    mercato_common::ratings::Ratings::new(
+        counter(stats, &format!("{prefix}rating_count")),
+        counter(stats, &format!("{prefix}rating_sum")),
+        ["one", "two", "three", "four", "five"]
+            .map(|star| counter(stats, &format!("{prefix}stars.{star}"))),
+    )
+}
+
+/// The counter at `path` in `stats` (0 when absent).
 pub fn counter(stats: &Document, path: &str) -> i64 {
     let mut current = Some(Bson::Document(stats.clone()));
     for part in path.split('.') {

@@ -339,6 +339,9 @@ pub struct OrderCompleted {
     pub delivered_at: DateTime<Utc>,
     /// When the order completed.
     pub completed_at: DateTime<Utc>,
+    /// The gig's title when ordered (for the reviews' emails).
+    #[serde(default)]
+    pub gig_title: Option<String>,
 }
 
 /// The order was cancelled (orders).

@@ -62,6 +62,28 @@ impl TestPostgres {
         format!("{}/{}", self.server, self.name)
     }
 
+    /// Waits until the outbox in this database has published every event (15 s at most),
+    /// before a test reads what was published.
+    ///
+    /// # Panics
+    ///
+    /// The outbox cannot be read, or still holds events after 15 s.
+    pub async fn outbox_drained(&self) {
+        super::eventually(
+            "the outbox to drain",
+            std::time::Duration::from_secs(15),
+            || async {
+                let pending: i64 =
+                    sqlx::query_scalar("SELECT count(*) FROM mercato_outbox WHERE sent_at IS NULL")
+                        .fetch_one(&self.pool)
+                        .await
+                        .expect("the outbox is readable");
+                (pending == 0).then_some(())
+            },
+        )
+        .await;
+    }
+
     /// Closes the pool and drops the database.
     pub async fn drop_database(self) {
         self.pool.close().await;

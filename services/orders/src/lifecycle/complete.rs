@@ -44,6 +44,7 @@ pub async fn run(step: &mut Step<'_>) -> Result<(), ApiError> {
         earnings: order.price(),
         delivered_at: order.delivered_at.unwrap_or(step.at),
         completed_at: step.at,
+        gig_title: Some(order.title.clone()),
     })
     .await?;
     let buyer = step.person(Party::Buyer).username.clone();

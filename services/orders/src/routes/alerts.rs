@@ -13,8 +13,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::AppState;
-use crate::pages::{self, DEFAULT_LIMIT};
 use crate::views::{AlertPage, AlertView};
+use mercato_common::pages::{self, DEFAULT_LIMIT};
 
 #[derive(sqlx::FromRow)]
 struct AlertRow {

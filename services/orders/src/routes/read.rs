@@ -13,13 +13,13 @@ use serde::Deserialize;
 
 use super::{AppState, order_id};
 use crate::lifecycle::{Party, Status};
-use crate::pages::{self, DEFAULT_LIMIT};
 use crate::payments::PaymentProvider;
 use crate::store::{self, ORDER_COLUMNS, OrderRow};
 use crate::views::{
     DeliveredFileView, DeliveryView, GigRef, OrderPage, OrderParts, OrderSummary, OrderView,
     PaymentView, PersonRef,
 };
+use mercato_common::pages::{self, DEFAULT_LIMIT};
 
 /// How long a delivered file's link works.
 const FILE_LINK_TTL: Duration = Duration::from_secs(15 * 60);

@@ -275,15 +275,7 @@ impl TestApp {
 
     /// Waits until the outbox has published everything.
     pub async fn outbox_drained(&self) {
-        eventually("the outbox to drain", Duration::from_secs(15), || async {
-            let pending: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM mercato_outbox WHERE sent_at IS NULL")
-                    .fetch_one(&self.db.pool)
-                    .await
-                    .unwrap();
-            (pending == 0).then_some(())
-        })
-        .await;
+        self.db.outbox_drained().await;
     }
 
     pub async fn stop(self) {

@@ -5,12 +5,13 @@ use mercato_common::error::ApiError;
 use mercato_common::error_responses;
 use mercato_common::extract::Json;
 use mercato_common::openapi::{Id, Timestamp};
+use mercato_common::ratings::Ratings;
 use mercato_common::token::{CurrentUser, MaybeUser};
 use mongodb::bson::doc;
 use serde::Serialize;
 
 use super::AppState;
-use crate::store::{BuyerDoc, counter};
+use crate::store::{BuyerDoc, counter, ratings_of};
 
 /// A buyer as the API shows it; private fields only to the buyer themself.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -25,6 +26,8 @@ pub struct BuyerView {
     is_seller: bool,
     #[schema(value_type = Option<Timestamp>)]
     registered_at: Option<String>,
+    /// How the sellers they ordered from rated them.
+    ratings: Ratings,
     /// Only to the buyer themself.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false, format = Email)]
@@ -56,8 +59,8 @@ async fn view(state: &AppState, buyer: BuyerDoc, private: bool) -> Result<BuyerV
         .find_one(doc! {"user_id": &buyer.id})
         .await?
         .is_some();
+    let stats = state.store.stats_of(&buyer.id).await?;
     let purchased_gigs = if private {
-        let stats = state.store.stats_of(&buyer.id).await?;
         let purchased = stats.get_document("purchased").cloned().unwrap_or_default();
         let mut gigs: Vec<String> = purchased
             .keys()
@@ -76,6 +79,7 @@ async fn view(state: &AppState, buyer: BuyerDoc, private: bool) -> Result<BuyerV
         profile_picture_url: buyer.profile_picture_url,
         is_seller,
         registered_at: buyer.registered_at,
+        ratings: ratings_of(&stats, "buyer_"),
         email: buyer.email.filter(|_| private),
         email_verified: private.then_some(buyer.email_verified),
         purchased_gigs,

@@ -81,6 +81,7 @@ async fn every_counter_is_updated_once_even_with_duplicates_and_reordering() {
                 earnings: usd(5000),
                 delivered_at,
                 completed_at: later,
+                gig_title: None,
             },
         ),
         Envelope::new("orders", None, &placed(order_1, gig_a)),
@@ -137,7 +138,7 @@ async fn every_counter_is_updated_once_even_with_duplicates_and_reordering() {
                 rating: 4,
             },
         ),
-        // The seller's review of the buyer does not touch the seller's rating.
+        // The seller's review of the buyer rates the buyer, not the seller.
         Envelope::new(
             "reviews",
             None,
@@ -178,6 +179,10 @@ async fn every_counter_is_updated_once_even_with_duplicates_and_reordering() {
     assert_eq!(
         view["total_earnings"],
         json!([{"amount": 5000, "currency": "USD"}])
+    );
+    assert_eq!(
+        buyer_view["ratings"],
+        json!({"count": 1, "average": 1.0, "stars": {"one": 1, "two": 0, "three": 0, "four": 0, "five": 0}})
     );
     let mut purchased = vec![gig_a.to_string(), gig_b.to_string()];
     purchased.sort();

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::super::AppState;
 use crate::domain::profile::{Certificate, Education, Experience, Language};
-use crate::store::{SellerDoc, counter};
+use crate::store::{SellerDoc, counter, ratings_of};
 
 /// A seller as the API shows it; earnings only to the seller themself.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -57,12 +57,7 @@ pub(super) async fn view(
 ) -> Result<SellerView, ApiError> {
     let stats = state.store.stats_of(&seller.user_id).await?;
     let own = caller.is_some_and(|c| c.user_id.to_string() == seller.user_id);
-    let ratings = Ratings::new(
-        counter(&stats, "rating_count"),
-        counter(&stats, "rating_sum"),
-        ["one", "two", "three", "four", "five"]
-            .map(|star| counter(&stats, &format!("stars.{star}"))),
-    );
+    let ratings = ratings_of(&stats, "");
     let total_earnings = own.then(|| {
         let earnings = stats.get_document("earnings").cloned().unwrap_or_default();
         earnings

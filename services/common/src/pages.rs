@@ -1,11 +1,11 @@
 //! Keyset pages over `(created_at, id)`, newest first: the orders and alerts lists. The cursor
 //! is opaque to clients (`millis|uuid`, URL-safe base64) and a tampered one is a 400.
 
+use crate::error::{ApiError, FieldErrors};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use mercato_common::error::ApiError;
 use uuid::Uuid;
 
 /// Items per page when the client does not say.
@@ -80,7 +80,7 @@ pub fn check_limit(limit: i64) -> Result<i64, ApiError> {
     if (1..=MAX_LIMIT).contains(&limit) {
         Ok(limit)
     } else {
-        let mut fields = mercato_common::error::FieldErrors::new();
+        let mut fields = FieldErrors::new();
         fields.insert("limit".into(), vec![format!("must be 1 to {MAX_LIMIT}")]);
         Err(ApiError::validation(fields))
     }
