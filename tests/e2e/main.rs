@@ -1,8 +1,11 @@
 //! End-to-end tests: the platform's components running together.
 
 mod chat;
+mod drill;
+mod faults;
 mod fuzz;
 mod gigs;
+mod journey;
 mod journeys;
 mod orders;
 mod people;

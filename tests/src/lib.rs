@@ -33,7 +33,23 @@ pub struct Component {
     pub addr: SocketAddr,
     shutdown: Shutdown,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    /// Its relay, consumer and background tasks, to stop them as a crash would.
+    tasks: Vec<tokio::task::AbortHandle>,
 }
+
+/// How to start each service again, by name.
+struct Restarts(std::collections::HashMap<&'static str, Restart>);
+
+impl std::fmt::Debug for Restarts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+/// Starts a service again on a given address, with the configuration it first started with.
+type Restart = std::sync::Arc<
+    dyn Fn(SocketAddr) -> std::pin::Pin<Box<dyn Future<Output = Component> + Send>> + Send + Sync,
+>;
 
 impl Component {
     /// `http://<addr><path>`.
@@ -50,20 +66,19 @@ impl Component {
             addr,
             shutdown,
             handle: Some(tokio::spawn(bound.run())),
+            tasks: Vec::new(),
         }
     }
 
-    fn running(
-        name: &'static str,
-        addr: SocketAddr,
-        shutdown: Shutdown,
-        handle: tokio::task::JoinHandle<anyhow::Result<()>>,
-    ) -> Self {
-        Self {
-            name,
-            addr,
-            shutdown,
-            handle: Some(handle),
+    /// Stops it at once, as SIGKILL would stop its process: no graceful shutdown, no flush;
+    /// its connections drop, its transactions in flight roll back, what its consumer held
+    /// unacknowledged goes back to the queue.
+    pub fn kill(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.abort();
         }
     }
 
@@ -121,6 +136,8 @@ pub struct Platform {
     pub chat_config: Config<mercato_chat::Settings>,
     /// Replicas started beside the first ones.
     pub replicas: Vec<Component>,
+    /// How to start each service again.
+    restarts: Restarts,
 }
 
 /// Starts a gateway with `config` on its own shutdown signal.
@@ -146,7 +163,29 @@ async fn start_service<S: Service>(config: &Config<S::Settings>) -> Component {
     let app = start::<S>(config, shutdown.clone())
         .await
         .unwrap_or_else(|err| panic!("{} starts: {err:#}", S::NAME));
-    Component::running(S::NAME, app.local_addr(), shutdown, tokio::spawn(app.run()))
+    Component {
+        name: S::NAME,
+        addr: app.local_addr(),
+        shutdown,
+        tasks: app.abort_handles(),
+        handle: Some(tokio::spawn(app.run())),
+    }
+}
+
+/// Starts the service `S` with `config`, and how to start it again on the same address.
+async fn restartable<S: Service>(
+    config: Config<S::Settings>,
+) -> (Component, (&'static str, Restart))
+where
+    S::Settings: Clone,
+{
+    let component = start_service::<S>(&config).await;
+    let restart: Restart = std::sync::Arc::new(move |addr| {
+        let mut config = config.clone();
+        config.shared.http.listen_addr = Some(addr);
+        Box::pin(async move { start_service::<S>(&config).await })
+    });
+    (component, (S::NAME, restart))
 }
 
 impl Platform {
@@ -191,8 +230,8 @@ impl Platform {
                 email_quiet_minutes: 15,
             },
         };
-        let services = vec![
-            start_service::<mercato_auth::Auth>(&Config {
+        let started = [
+            restartable::<mercato_auth::Auth>(Config {
                 shared: shared.clone(),
                 own: mercato_auth::Settings {
                     database: SqlConfig::at(format!(
@@ -207,7 +246,7 @@ impl Platform {
                 },
             })
             .await,
-            start_service::<mercato_users::Users>(&Config {
+            restartable::<mercato_users::Users>(Config {
                 shared: shared.clone(),
                 own: mercato_users::Settings {
                     database: MongoConfig::local(mongo.db.name()),
@@ -215,7 +254,7 @@ impl Platform {
                 },
             })
             .await,
-            start_service::<mercato_gigs::Gigs>(&Config {
+            restartable::<mercato_gigs::Gigs>(Config {
                 shared: shared.clone(),
                 own: mercato_gigs::Settings {
                     database: SqlConfig::at(postgres.url()),
@@ -223,8 +262,8 @@ impl Platform {
                 },
             })
             .await,
-            start_service::<mercato_chat::Chat>(&chat_config).await,
-            start_service::<mercato_orders::Orders>(&Config {
+            restartable::<mercato_chat::Chat>(chat_config.clone()).await,
+            restartable::<mercato_orders::Orders>(Config {
                 shared: shared.clone(),
                 own: mercato_orders::Settings {
                     database: SqlConfig::at(orders_postgres.url()),
@@ -242,7 +281,7 @@ impl Platform {
                 },
             })
             .await,
-            start_service::<mercato_reviews::Reviews>(&Config {
+            restartable::<mercato_reviews::Reviews>(Config {
                 shared: shared.clone(),
                 own: mercato_reviews::Settings {
                     database: SqlConfig::at(reviews_postgres.url()),
@@ -250,7 +289,7 @@ impl Platform {
                 },
             })
             .await,
-            start_service::<mercato_notifications::Notifications>(&Config {
+            restartable::<mercato_notifications::Notifications>(Config {
                 shared: shared.clone(),
                 own: mercato_notifications::Settings {
                     smtp: mercato_notifications::mailer::SmtpConfig::local(mail.port),
@@ -260,6 +299,12 @@ impl Platform {
             })
             .await,
         ];
+        let mut restarts = std::collections::HashMap::new();
+        let mut services = Vec::new();
+        for (component, (name, restart)) in started {
+            services.push(component);
+            restarts.insert(name, restart);
+        }
 
         let upstreams: Vec<String> = services
             .iter()
@@ -300,6 +345,7 @@ impl Platform {
             gateway_config,
             chat_config,
             replicas: Vec::new(),
+            restarts: Restarts(restarts),
         }
     }
 
@@ -333,6 +379,24 @@ impl Platform {
         let addr = gateway.addr;
         self.replicas.extend([chat, gateway]);
         addr
+    }
+
+    /// Kills the service `name` (see [`Component::kill`]) and starts it again on the same
+    /// address with the same settings, as an orchestrator restarts a crashed process.
+    ///
+    /// # Panics
+    ///
+    /// The platform runs no such service, or it fails to start again.
+    pub async fn kill_and_restart(&mut self, name: &str) {
+        let service = self
+            .services
+            .iter_mut()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no service {name}"));
+        service.kill();
+        let addr = service.addr;
+        let restart = self.restarts.0[name].clone();
+        *service = restart(addr).await;
     }
 
     /// Stops the gateway and starts it again on the same address, as a deployment would

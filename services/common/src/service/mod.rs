@@ -175,6 +175,15 @@ impl Running {
         self.server.local_addr()
     }
 
+    /// Handles that stop its relay, consumer and tasks at once, wherever they are, as a killed
+    /// process would (tests that crash a service).
+    pub fn abort_handles(&self) -> Vec<tokio::task::AbortHandle> {
+        self.tasks
+            .iter()
+            .map(tokio::task::JoinHandle::abort_handle)
+            .collect()
+    }
+
     /// Serves until shutdown, then lets the relay, consumer and tasks finish.
     ///
     /// # Errors

@@ -136,6 +136,18 @@ impl TestSocket {
         .unwrap_or_else(|_| panic!("no {name:?} within {PATIENCE:?}"))
     }
 
+    /// The next event, whatever its name, with its first argument.
+    ///
+    /// # Panics
+    ///
+    /// None arrives within 15 s, or the socket closed.
+    pub async fn next_event(&mut self) -> (String, Value) {
+        tokio::time::timeout(PATIENCE, self.events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no event within {PATIENCE:?}"))
+            .expect("the socket is open")
+    }
+
     /// Every event that has arrived and not been taken yet, without waiting.
     pub fn drain(&mut self) -> Vec<(String, Value)> {
         let mut seen = Vec::new();
