@@ -8,7 +8,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use mercato_common::testing::eventually;
+use mercato_common::testing::{eventually, rabbitmqctl};
 use mercato_e2e::Platform;
 use mercato_e2e::contract::send;
 
@@ -36,16 +36,6 @@ async fn services_killed_between_steps_and_restarted_lose_and_repeat_nothing() {
 
     journey.check_records().await;
     platform.stop().await;
-}
-
-/// Stops or starts the local RabbitMQ application.
-fn rabbitmqctl(args: &[&str]) {
-    let program = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_owned());
-    let status = Command::new(&program)
-        .args(args)
-        .status()
-        .unwrap_or_else(|err| panic!("{program} runs: {err}"));
-    assert!(status.success(), "{program} {args:?} failed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

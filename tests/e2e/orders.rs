@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mercato_common::testing::{TestSocket, eventually};
+use mercato_common::testing::{TestSocket, eventually, rabbitmqctl};
 use mercato_e2e::Platform;
 use mercato_e2e::contract::send;
 use serde_json::{Value, json};
@@ -292,16 +292,6 @@ async fn only_the_parties_see_an_order_through_the_gateway() {
     assert_eq!(anonymous.status, 401);
     assert_eq!(price.status, 422, "{}", price.body);
     platform.stop().await;
-}
-
-/// Stops or starts the local RabbitMQ application.
-fn rabbitmqctl(args: &[&str]) {
-    let program = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_owned());
-    let status = std::process::Command::new(&program)
-        .args(args)
-        .status()
-        .unwrap_or_else(|err| panic!("{program} runs: {err}"));
-    assert!(status.success(), "{program} {args:?} failed");
 }
 
 /// Restarts the local RabbitMQ, so scripts/test.sh runs it alone after every other test (its

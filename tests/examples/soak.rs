@@ -2,7 +2,8 @@
 //! (`scripts/run-local.sh`) for a while — reads of gigs and sellers, searches, sign-ins within
 //! the limits, messages in the demo conversation — then a report: requests and errors per
 //! route (the target is no 5xx at all), p50 and p99 per route, and each component's resident
-//! memory at the start and the end (from `/proc`, by the pids in `.dev/pids/`).
+//! memory at the start and the end (from `/proc`, by the pids in `.dev/pids/`). It fails on any
+//! 5xx, or on a component growing more than `--max-growth-percent` (25) over the run.
 //!
 //! The gateway's per-address limit (600 a minute) would turn nearly all of one machine's
 //! traffic into 429s: start the local run with it raised. The per-account sign-in limit stays.
@@ -35,6 +36,9 @@ struct Args {
     /// Where run-local keeps the components' pids.
     #[arg(long, default_value = ".dev/pids")]
     pids: String,
+    /// The most a component's resident memory may grow over the run, in percent of its start.
+    #[arg(long, default_value_t = 25.0)]
+    max_growth_percent: f64,
 }
 
 const PASSWORD: &str = "mercato-demo-2026";
@@ -279,6 +283,7 @@ async fn main() -> anyhow::Result<()> {
         "{:<16} {:>12} {:>12} {:>8}",
         "component", "RSS start", "RSS end", "growth"
     )?;
+    let mut grew = Vec::new();
     for (name, before) in &memory_before {
         let after = memory_after.get(name).copied().unwrap_or(0);
         writeln!(
@@ -288,7 +293,15 @@ async fn main() -> anyhow::Result<()> {
             after,
             (after as f64 - *before as f64) * 100.0 / *before as f64
         )?;
+        if (after as f64 - *before as f64) * 100.0 / *before as f64 > args.max_growth_percent {
+            grew.push(name.clone());
+        }
     }
+    anyhow::ensure!(
+        grew.is_empty(),
+        "{grew:?} grew more than {}%",
+        args.max_growth_percent
+    );
     anyhow::ensure!(
         server_errors == 0,
         "{server_errors} requests failed with a 5xx or no answer"

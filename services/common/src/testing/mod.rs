@@ -314,6 +314,21 @@ pub use stores::TestMySql;
 #[cfg(feature = "postgres")]
 pub use stores::TestPostgres;
 
+/// Runs `rabbitmqctl` with `args` against the local RabbitMQ (`RABBITMQCTL` names another
+/// program): `stop_app`, `start_app`, `await_startup`, for tests that restart the broker.
+///
+/// # Panics
+///
+/// The program cannot run or fails.
+pub fn rabbitmqctl(args: &[&str]) {
+    let program = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_owned());
+    let status = std::process::Command::new(&program)
+        .args(args)
+        .status()
+        .unwrap_or_else(|err| panic!("{program} runs: {err}"));
+    assert!(status.success(), "{program} {args:?} failed");
+}
+
 /// Polls `check` every 50 ms until it returns `Some`, for at most `timeout`.
 ///
 /// # Panics

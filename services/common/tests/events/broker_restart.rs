@@ -4,21 +4,11 @@
 //! This test stops and starts the local RabbitMQ application, so scripts/test.sh runs it alone,
 //! after every other test (its name starts with `broker_restart`).
 
-use std::process::Command;
 use std::time::Duration;
 
-use mercato_common::testing::eventually;
+use mercato_common::testing::{eventually, rabbitmqctl};
 
 use crate::support::Harness;
-
-fn rabbitmqctl(args: &[&str]) {
-    let program = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_owned());
-    let status = Command::new(&program)
-        .args(args)
-        .status()
-        .unwrap_or_else(|err| panic!("{program} runs: {err}"));
-    assert!(status.success(), "{program} {args:?} failed");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_restart_mid_stream_applies_every_event_exactly_once() {
