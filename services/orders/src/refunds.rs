@@ -103,12 +103,16 @@ async fn send_one(state: &AppState) -> anyhow::Result<bool> {
             Ok(true)
         }
         Err(PaymentError::Unavailable(source)) => {
+            // The last attempt that failed ends it as failed, for a person to look at, rather
+            // than leaving it pending where nothing would take it again.
             sqlx::query(
-                "UPDATE refunds SET attempts = attempts + 1, last_error = $2, updated_at = $3 WHERE id = $1",
+                "UPDATE refunds SET attempts = attempts + 1, last_error = $2, updated_at = $3, \
+                 status = CASE WHEN attempts + 1 >= $4 THEN 'failed' ELSE status END WHERE id = $1",
             )
             .bind(refund.id)
             .bind(format!("{source:#}"))
             .bind(now)
+            .bind(MAX_ATTEMPTS)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;

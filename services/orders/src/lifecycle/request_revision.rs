@@ -50,7 +50,7 @@ pub async fn run(step: &mut Step<'_>, request: &RevisionRequest) -> Result<(), A
         return Err(ApiError::conflict(
             "revisions_exhausted",
             format!(
-                "this order's {} revision(s) are used; complete or cancel it",
+                "this order's {} revision(s) are used; complete it",
                 order.max_revisions
             ),
         ));

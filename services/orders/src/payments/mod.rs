@@ -158,6 +158,11 @@ pub trait PaymentProvider: Send + Sync {
         refund: &NewRefund<'_>,
     ) -> impl Future<Output = Result<SentRefund, PaymentError>> + Send;
 
+    /// Cancels the started payment `reference`, so that nothing can succeed on it any more (a
+    /// declined payment ends its order: a later attempt on the same payment must not take the
+    /// buyer's money).
+    fn cancel(&self, reference: &str) -> impl Future<Output = Result<(), PaymentError>> + Send;
+
     /// The secret its webhooks are signed with.
     fn webhook_secret(&self) -> &[u8];
 
@@ -229,6 +234,13 @@ impl PaymentProvider for Provider {
         match self {
             Self::Stripe(p) => p.refund(refund).await,
             Self::Sandbox(p) => p.refund(refund).await,
+        }
+    }
+
+    async fn cancel(&self, reference: &str) -> Result<(), PaymentError> {
+        match self {
+            Self::Stripe(p) => p.cancel(reference).await,
+            Self::Sandbox(p) => p.cancel(reference).await,
         }
     }
 
@@ -311,6 +323,9 @@ pub fn parse_event(body: &[u8]) -> Result<ProviderEvent, serde_json::Error> {
                 .and_then(|e| e.message)
                 .unwrap_or_else(|| "the payment failed".into()),
         ),
+        // Cancelled at the provider (by us after a decline, or in its dashboard): it ends the
+        // order as a failure too.
+        "payment_intent.canceled" => Outcome::Failed("the payment was cancelled".into()),
         other => Outcome::Ignored(other.to_owned()),
     };
     Ok(ProviderEvent {

@@ -129,6 +129,11 @@ impl PaymentProvider for Sandbox {
         })
     }
 
+    async fn cancel(&self, _reference: &str) -> Result<(), PaymentError> {
+        // A sandbox payment is only ever confirmed once, through its page.
+        Ok(())
+    }
+
     fn webhook_secret(&self) -> &[u8] {
         &self.secret
     }

@@ -199,6 +199,17 @@ impl PaymentProvider for Stripe {
         })
     }
 
+    async fn cancel(&self, reference: &str) -> Result<(), PaymentError> {
+        let _: PaymentIntent = self
+            .post(
+                &format!("/v1/payment_intents/{reference}/cancel"),
+                &[("cancellation_reason", "abandoned".to_owned())],
+                &format!("cancel-{reference}"),
+            )
+            .await?;
+        Ok(())
+    }
+
     fn webhook_secret(&self) -> &[u8] {
         &self.webhook_secret
     }

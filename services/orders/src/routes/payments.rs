@@ -28,7 +28,8 @@ use crate::views::OrderView;
 pub struct WebhookAnswer {
     /// Always `true`: the event was received.
     pub received: bool,
-    /// `applied`, `duplicate` (seen before), `ignored` (nothing to do) or `unknown_payment`.
+    /// `applied`, `duplicate` (seen before), `ignored` (nothing to do), `refunded` (a payment
+    /// that succeeded for an order that had ended unpaid, refunded in full) or `unknown_payment`.
     pub result: String,
 }
 
@@ -107,6 +108,31 @@ pub async fn receive(
         return Ok(answer("unknown_payment"));
     };
     if order.status != Status::PendingPayment {
+        if event.outcome == Outcome::Succeeded && order.paid_at.is_none() {
+            // The provider took money for an order that ended unpaid (its payment had failed):
+            // it goes back to the buyer in full.
+            let refund_id = uuid::Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO refunds (id, order_id, amount, currency, status, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
+            )
+            .bind(refund_id)
+            .bind(order.id)
+            .bind(order.price_amount + order.fee_amount)
+            .bind(&order.currency)
+            .bind(crate::now(&state.clock))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            tracing::error!(order_id = %order.id, payment = %event.payment_ref, "a payment succeeded for an order that is not waiting for one; refunding it");
+            state
+                .after(lifecycle::Done {
+                    alerts: Vec::new(),
+                    refunds: vec![refund_id],
+                })
+                .await;
+            return Ok(answer("refunded"));
+        }
         tx.commit().await?;
         return Ok(answer("ignored"));
     }
@@ -126,6 +152,16 @@ pub async fn receive(
     let done = step.finish();
     tx.commit().await?;
     state.after(done).await;
+    if matches!(event.outcome, Outcome::Failed(_)) {
+        // The order ended: nothing may succeed on its payment any more.
+        let state = state.clone();
+        let reference = event.payment_ref.clone();
+        tokio::spawn(async move {
+            if let Err(error) = state.payments.cancel(&reference).await {
+                tracing::warn!(%error, payment = %reference, "the failed payment was not cancelled at the provider");
+            }
+        });
+    }
     tracing::info!(order_id = %order.id, outcome = kind, "payment outcome applied");
     metrics::counter!("payment_outcomes_total", "outcome" => kind).increment(1);
     Ok(answer("applied"))

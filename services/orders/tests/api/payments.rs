@@ -305,3 +305,51 @@ async fn a_webhook_delivered_twice_or_about_an_unknown_payment_is_acknowledged_a
     assert_eq!(app.broker.drain(&tap).await.len(), 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn money_taken_for_an_order_that_ended_unpaid_goes_back_and_a_cancelled_payment_fails_the_order()
+ {
+    let app = spawn_app().await;
+    let [buyer, seller] = app.users(["pia", "sam"]).await;
+    let gig = app.gig(&seller).await;
+    let declined = app.unpaid(&buyer, gig).await;
+    app.pay_with(&buyer, &declined, "4000000000000002").await;
+    let reference = declined["payment"]["reference"].as_str().unwrap();
+    let late = succeeded("evt_late_success", reference);
+
+    let answer = webhook(
+        &app,
+        &late,
+        Some(&signature::sign(
+            SANDBOX_SECRET,
+            app.clock.unix_seconds(),
+            &late,
+        )),
+    )
+    .await;
+
+    assert_eq!(
+        answer,
+        (200, json!({"received": true, "result": "refunded"}))
+    );
+    let id = declined["id"].as_str().unwrap();
+    let refunded = app
+        .order_until(&buyer, id, "the refund", |o| o["refunded"]["amount"] != 0)
+        .await;
+    assert_eq!(refunded["status"], "payment_failed");
+    assert_eq!(refunded["refunded"]["amount"], 2_500 + 338);
+
+    // A payment cancelled at the provider ends its order as failed.
+    let unpaid = app.unpaid(&buyer, gig).await;
+    let cancelled = serde_json::to_vec(&json!({
+        "id": "evt_cancelled", "type": "payment_intent.canceled",
+        "data": {"object": {"id": unpaid["payment"]["reference"]}}
+    }))
+    .unwrap();
+    let header = signature::sign(SANDBOX_SECRET, app.clock.unix_seconds(), &cancelled);
+    assert_eq!(webhook(&app, &cancelled, Some(&header)).await.0, 200);
+    let failed = app.order(&buyer, unpaid["id"].as_str().unwrap()).await;
+    assert_eq!(failed["status"], "payment_failed");
+    assert_eq!(failed["payment"]["error"], "the payment was cancelled");
+    app.stop().await;
+}

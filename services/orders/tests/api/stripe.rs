@@ -82,6 +82,7 @@ async fn fake_stripe() -> (FakeStripe, String) {
     let app = axum::Router::new()
         .route("/v1/payment_intents", post(record))
         .route("/v1/refunds", post(record))
+        .route("/v1/payment_intents/{id}/cancel", post(record))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -263,5 +264,102 @@ async fn a_placement_whose_payment_cannot_start_is_resumed_by_its_retry() {
         received[0].idempotency_key, received[1].idempotency_key,
         "the same payment at Stripe"
     );
+    app.stop().await;
+}
+
+/// Stripe's webhook for `event_type` about `pi_test_1`, signed with the endpoint's secret.
+async fn stripe_webhook(app: &TestApp, event_id: &str, event_type: &str) -> u16 {
+    let event = serde_json::to_vec(&json!({
+        "id": event_id, "object": "event", "type": event_type,
+        "data": {"object": {"id": "pi_test_1", "object": "payment_intent",
+            "last_payment_error": {"message": "Your card has insufficient funds."}}}
+    }))
+    .unwrap();
+    let header = signature::sign(WEBHOOK_SECRET.as_bytes(), app.clock.unix_seconds(), &event);
+    app.api
+        .http
+        .post(format!("{}/v1/payments/webhook", app.api.base))
+        .bearer_auth(app.api.token(None))
+        .header("Stripe-Signature", header)
+        .body(event)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_declined_payment_is_cancelled_at_stripe_so_no_later_attempt_can_take_the_money() {
+    let (fake, base) = fake_stripe().await;
+    let app = stripe_app(&base).await;
+    let [buyer, seller] = app.users(["pia", "sam"]).await;
+    let gig = app.gig(&seller).await;
+    let order = app.unpaid(&buyer, gig).await;
+    let id = order["id"].as_str().unwrap();
+
+    assert_eq!(
+        stripe_webhook(&app, "evt_failed", "payment_intent.payment_failed").await,
+        200
+    );
+
+    let failed = app.order(&buyer, id).await;
+    assert_eq!(failed["status"], "payment_failed");
+    assert_eq!(
+        failed["payment"]["error"],
+        "Your card has insufficient funds."
+    );
+    let cancel = mercato_common::testing::eventually(
+        "the cancellation at Stripe",
+        std::time::Duration::from_secs(10),
+        || async {
+            fake.received
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|r| r.path == "/v1/payment_intents/pi_test_1/cancel")
+                .cloned()
+        },
+    )
+    .await;
+    assert_eq!(cancel.authorization, format!("Bearer {SECRET_KEY}"));
+    assert_eq!(cancel.idempotency_key, "cancel-pi_test_1");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_refund_stripe_keeps_failing_ends_failed_for_a_person_instead_of_waiting_forever() {
+    let (fake, base) = fake_stripe().await;
+    let app = stripe_app(&base).await;
+    let [buyer, seller] = app.users(["pia", "sam"]).await;
+    let gig = app.gig(&seller).await;
+    let order = app.unpaid(&buyer, gig).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        stripe_webhook(&app, "evt_paid", "payment_intent.succeeded").await,
+        200
+    );
+    fake.fail_with.store(503, Ordering::SeqCst);
+
+    let (status, _) = app.step(&buyer, &id, "cancel", &json!({})).await;
+
+    assert_eq!(status, 200);
+    let (state, attempts): (String, i32) = mercato_common::testing::eventually(
+        "the refund to give up",
+        std::time::Duration::from_secs(20),
+        || async {
+            let row: (String, i32) = sqlx::query_as("SELECT status, attempts FROM refunds")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+            (row.0 != "pending").then_some(row)
+        },
+    )
+    .await;
+    assert_eq!(
+        (state.as_str(), attempts),
+        ("failed", mercato_orders::refunds::MAX_ATTEMPTS)
+    );
+    assert_eq!(app.order(&buyer, &id).await["refunded"]["amount"], 0);
     app.stop().await;
 }
