@@ -1,15 +1,13 @@
 //! The lifecycle: every legal transition with what it changes and announces, every illegal one
-//! refused with the current status, refunds on cancellation, revisions' bound, and the
-//! deliveries nobody answers completing by themselves.
-
-use std::time::Duration;
+//! refused with the current status, and refunds on cancellation (the limits in time and number
+//! are in `deadlines.rs`).
 
 use mercato_common::events::catalog::types;
 use mercato_common::events::catalog::{
     EmailRequested, OrderCancelled, OrderCompleted, OrderExtensionResolved,
 };
 use mercato_common::storage::Purpose;
-use mercato_common::testing::{TestNames, eventually, metric_sum, put_upload, scrape_metrics};
+use mercato_common::testing::{TestNames, put_upload};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, spawn_app};
@@ -434,90 +432,5 @@ async fn cancelling_refunds_everything_before_a_delivery_and_the_price_after_one
         .map(|e| e.to)
         .collect();
     assert_eq!(emails, ["sam@example.test", "pia@example.test"]);
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn a_buyer_gets_two_revisions_then_must_complete_or_cancel() {
-    let app = spawn_app().await;
-    let [buyer, seller] = app.users(["pia", "sam"]).await;
-    let id = app.paid(&buyer, &seller).await;
-    for _ in 0..2 {
-        app.step(&seller, &id, "deliveries", &json!({"message": "Try"}))
-            .await;
-        let (status, _) = app
-            .step(&buyer, &id, "revision", &json!({"message": "Again"}))
-            .await;
-        assert_eq!(status, 200);
-    }
-    app.step(&seller, &id, "deliveries", &json!({"message": "Last"}))
-        .await;
-
-    let (status, answer) = app
-        .step(&buyer, &id, "revision", &json!({"message": "Again"}))
-        .await;
-
-    assert_eq!(status, 409);
-    assert_eq!(answer["error"]["code"], "revisions_exhausted");
-    assert_eq!(app.order(&buyer, &id).await["status"], "delivered");
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn a_delivery_nobody_answers_completes_by_itself_when_its_days_are_over() {
-    let app = spawn_app().await;
-    let [buyer, seller] = app.users(["pia", "sam"]).await;
-    let id = app.paid(&buyer, &seller).await;
-    let other = app.paid(&buyer, &seller).await;
-    app.step(&seller, &id, "deliveries", &json!({"message": "Done"}))
-        .await;
-    app.clock.advance(Duration::from_secs(3600));
-    app.step(
-        &seller,
-        &other,
-        "deliveries",
-        &json!({"message": "Done too"}),
-    )
-    .await;
-
-    // Just short of three days after the first delivery: the task looks (twice, so at least
-    // once after the clock moved) and leaves it.
-    app.clock
-        .advance(Duration::from_secs(3 * 24 * 3600 - 3600 - 1));
-    let rounds = || async {
-        let metrics = scrape_metrics(app.addr).await;
-        metric_sum(&metrics, "orders_job_rounds_total", &[])
-    };
-    let before = rounds().await;
-    eventually(
-        "two rounds of the periodic task",
-        Duration::from_secs(10),
-        || async { (rounds().await >= before + 2.0).then_some(()) },
-    )
-    .await;
-    assert_eq!(app.order(&buyer, &id).await["status"], "delivered");
-    app.clock.advance(Duration::from_secs(1));
-    let completed = app
-        .order_until(&seller, &id, "the automatic completion", |o| {
-            o["status"] == "completed"
-        })
-        .await;
-
-    let last = completed["history"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
-    assert_eq!(last["action"], "complete");
-    assert_eq!(last["by"], Value::Null);
-    assert!(last["note"].as_str().unwrap().contains("automatically"));
-    assert_eq!(
-        app.order(&buyer, &other).await["status"],
-        "delivered",
-        "its days are not over"
-    );
-    let (_, buyers) = app.get("/v1/notifications", &buyer).await;
-    assert_eq!(buyers["items"][0]["kind"], "order_completed");
     app.stop().await;
 }

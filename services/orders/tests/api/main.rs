@@ -5,6 +5,7 @@
 )]
 
 mod alerts;
+mod deadlines;
 mod helpers;
 mod lifecycle;
 mod parties;
