@@ -69,7 +69,8 @@ pub struct ExtensionView {
     pub id: Uuid,
     pub days: i32,
     pub reason: String,
-    /// `pending`, `approved` or `rejected`.
+    /// `pending`, `approved`, `rejected`, or `withdrawn` (still open when the seller delivered
+    /// or the order was cancelled).
     pub status: String,
     #[schema(value_type = Timestamp)]
     pub requested_at: DateTime<Utc>,

@@ -86,6 +86,7 @@ pub async fn run(step: &mut Step<'_>, request: &CancelRequest) -> Result<(), Api
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
+    step.withdraw_open_extension().await?;
     step.move_to(&RULE, Status::Cancelled, reason).await?;
     step.publish(&OrderCancelled {
         order_id: order.id,

@@ -97,6 +97,7 @@ pub async fn run(
         .bind(auto_complete_at)
         .execute(&mut *step.conn)
         .await?;
+    step.withdraw_open_extension().await?;
     step.move_to(&RULE, Status::Delivered, None).await?;
     step.publish(&OrderDelivered {
         order_id: order.id,

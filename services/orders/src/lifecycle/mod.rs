@@ -372,6 +372,24 @@ impl<'a> Step<'a> {
         Ok(())
     }
 
+    /// Withdraws the order's open extension request, if any: once the work is delivered or the
+    /// order cancelled, the request can no longer be answered.
+    ///
+    /// # Errors
+    ///
+    /// A database error.
+    pub async fn withdraw_open_extension(&mut self) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE extensions SET status = 'withdrawn', resolved_at = $2 \
+             WHERE order_id = $1 AND status = 'pending'",
+        )
+        .bind(self.order.id)
+        .bind(self.at)
+        .execute(&mut *self.conn)
+        .await?;
+        Ok(())
+    }
+
     /// Publishes `event` with the step.
     ///
     /// # Errors

@@ -1,5 +1,6 @@
 //! The seller asks for more time `{days, reason}` on an order in progress. One request is open
 //! at a time; the due date moves only when the buyer approves ([`super::resolve_extension`]).
+//! A request still open when the seller delivers, or the order is cancelled, is withdrawn.
 
 use mercato_common::error::ApiError;
 use mercato_common::events::catalog::OrderExtensionRequested;

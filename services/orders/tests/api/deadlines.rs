@@ -92,3 +92,51 @@ async fn a_delivery_nobody_answers_completes_by_itself_when_its_days_are_over() 
     assert_eq!(buyers["items"][0]["kind"], "order_completed");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_extension_still_open_at_the_delivery_is_withdrawn_and_a_new_one_may_follow_a_revision()
+{
+    let app = spawn_app().await;
+    let [buyer, seller] = app.users(["pia", "sam"]).await;
+    let id = app.paid(&buyer, &seller).await;
+    let (_, asked) = app
+        .step(
+            &seller,
+            &id,
+            "extensions",
+            &json!({"days": 3, "reason": "More time"}),
+        )
+        .await;
+    let first = asked["extensions"][0]["id"].as_str().unwrap().to_owned();
+    let due_before = app.order(&buyer, &id).await["due_at"].clone();
+
+    let (_, delivered) = app
+        .step(&seller, &id, "deliveries", &json!({"message": "Done"}))
+        .await;
+    app.step(&buyer, &id, "revision", &json!({"message": "Again"}))
+        .await;
+    let (late, _) = app
+        .step(
+            &buyer,
+            &id,
+            &format!("extensions/{first}/approve"),
+            &json!({}),
+        )
+        .await;
+    let (again, asked_again) = app
+        .step(
+            &seller,
+            &id,
+            "extensions",
+            &json!({"days": 1, "reason": "One more day"}),
+        )
+        .await;
+
+    assert_eq!(delivered["extensions"][0]["status"], "withdrawn");
+    assert!(delivered["extensions"][0]["resolved_at"].is_string());
+    assert_eq!(late, 409, "a withdrawn request cannot be approved");
+    assert_eq!(app.order(&buyer, &id).await["due_at"], due_before);
+    assert_eq!(again, 201, "{asked_again}");
+    assert_eq!(asked_again["extensions"][1]["status"], "pending");
+    app.stop().await;
+}
