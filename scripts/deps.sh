@@ -22,12 +22,13 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+log_prefix=deps
+# shellcheck source=scripts/lib.sh
+source "$here/lib.sh"
 state_dir=${MERCATO_STATE_DIR:-$HOME/.cache/mercato}
 venv=$state_dir/venv
 logs=$state_dir/logs
 mail_dir=$state_dir/mail
-changes=0
-apt_updated=
 
 # Versions of the PyPI tools, pinned so every machine runs the same servers.
 secantusdb_version=0.7.0b3
@@ -40,39 +41,6 @@ seaweedfs_version=4.48
 boto3_version=1.44.8
 python_socketio_version=5.18.1
 websocket_client_version=1.9.2
-
-say() { printf 'deps: %s\n' "$*"; }
-changed() { changes=$((changes + 1)); say "$*"; }
-die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
-
-# Waits up to $2 seconds for the command after it to succeed.
-wait_until() {
-  local what=$1 seconds=$2; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || die "$what did not answer within ${seconds}s"
-    sleep 0.5
-  done
-}
-
-port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-
-# Installs the Debian packages that are missing.
-apt_install() {
-  local missing=() pkg
-  for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done
-  ((${#missing[@]} == 0)) && return 0
-  [[ $(id -u) == 0 ]] || die "root is needed to install ${missing[*]}"
-  if [[ -z $apt_updated ]]; then
-    apt-get update -qq
-    apt_updated=1
-  fi
-  # Packages must not start services through init scripts here: this script starts them itself.
-  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  changed "installed ${missing[*]}"
-}
 
 postgres() {
   apt_install postgresql postgresql-contrib
@@ -256,6 +224,19 @@ build_libraries() {
   apt_install pkg-config libssl-dev
 }
 
+# The Kubernetes packages' tests: the CRD schemas of the other projects' kinds (npm, pinned by
+# deploy/tests/package-lock.json) and kubectl, which renders the overlays.
+deploy_test_tools() {
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  local dir=$here/../deploy/tests stamp=$here/../deploy/tests/node_modules/.package-lock.json
+  if [[ ! -f $stamp || $dir/package-lock.json -nt $stamp ]]; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+    changed "installed the npm packages of deploy/tests"
+  fi
+  command -v kubectl >/dev/null ||
+    say "warning: kubectl is not installed: the tests that render deploy/ with kubectl kustomize will fail"
+}
+
 build_libraries
 postgres
 mariadb_server
@@ -265,6 +246,7 @@ python_tools
 mongodb_wire
 smtp_sink
 object_storage
+deploy_test_tools
 
 if ((changes == 0)); then
   say "nothing changed"

@@ -17,17 +17,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/mercato/target}
 dev=$root/.dev
 bin=$CARGO_TARGET_DIR/debug
 
-# component  port  binary
-components=(
-  "gateway 4000 gateway"
-  "notifications 4001 notifications"
-  "auth 4002 auth"
-  "users 4003 users"
-  "gigs 4004 gigs"
-  "chat 4005 chat"
-  "orders 4006 orders"
-  "reviews 4007 reviews"
-)
+# "component port binary" of every platform component (scripts/components.tsv names them).
+mapfile -t components < <(awk '!/^#/ && $5 == "platform" { print $1, $2, $3 }' scripts/components.tsv)
 
 stop() {
   local entry name pid

@@ -20,8 +20,8 @@ const COMPONENTS: [&str; 7] = [
 ];
 
 fn example(component: &str) -> Value {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../operator/examples");
-    for entry in std::fs::read_dir(&dir).expect("operator/examples exists") {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    for entry in std::fs::read_dir(&dir).expect("examples/ exists") {
         let path = entry.expect("readable entry").path();
         let text = std::fs::read_to_string(&path).expect("readable example");
         let docs: Vec<Value> = serde_saphyr::from_multiple(&text).expect("valid YAML");

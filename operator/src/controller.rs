@@ -28,7 +28,7 @@ use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::api::foreign::{Binding, DNSEndpoint, Queue};
+use crate::api::foreign::{Binding, DNSEndpoint, Queue, ServiceMonitor};
 use crate::api::{MarketplaceService, Role};
 use crate::endpoints::AwsEndpoints;
 use crate::leader;
@@ -192,6 +192,14 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
     if args.watch_dns_endpoints {
         controller = controller.owns(
             Api::<PartialObjectMeta<DNSEndpoint>>::all(client.clone()),
+            managed.clone(),
+        );
+    }
+    // Where monitors are rendered for every component the Prometheus Operator's CRDs are
+    // installed; a monitor asked for by one spec alone is repaired at the periodic reconcile.
+    if args.settings.service_monitors {
+        controller = controller.owns(
+            Api::<PartialObjectMeta<ServiceMonitor>>::all(client.clone()),
             managed,
         );
     }
@@ -221,9 +229,19 @@ pub async fn run(args: RunArgs, metrics: PrometheusHandle) -> anyhow::Result<()>
     let ready_store = store.clone();
     let ready = health.ready.clone();
     tokio::spawn(async move {
-        if ready_store.wait_until_ready().await.is_ok() {
-            ready.store(true, Ordering::Relaxed);
-            tracing::info!("caches synced");
+        // The store's readiness keeps one waker, and the controller's runner waits on it too:
+        // the waiter that registered first is never woken. Asking again each second sees it.
+        loop {
+            match tokio::time::timeout(Duration::from_secs(1), ready_store.wait_until_ready()).await
+            {
+                Ok(Ok(())) => {
+                    ready.store(true, Ordering::Relaxed);
+                    tracing::info!("caches synced");
+                    break;
+                }
+                Ok(Err(_)) => break,
+                Err(_) => {}
+            }
         }
     });
 

@@ -25,7 +25,8 @@ enum Command {
     Crd,
     /// Print the objects the operator would apply for the MarketplaceServices in FILEs.
     Render {
-        /// YAML files (other kinds in them are skipped).
+        /// YAML files (other kinds in them are skipped); `-` reads standard input, e.g. the
+        /// output of `kubectl kustomize deploy/overlays/prod`.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         #[command(flatten)]
@@ -58,7 +59,14 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    // A gauge not set for longer than the periodic reconcile (ten minutes) belongs to a deleted
+    // MarketplaceService: it leaves /metrics instead of reporting it not ready forever.
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .idle_timeout(
+            metrics_util::MetricKindMask::GAUGE,
+            Some(mercato_operator::reconcile::REQUEUE_READY * 2),
+        )
+        .install_recorder()?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

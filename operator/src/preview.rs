@@ -37,14 +37,17 @@ pub fn parse(source: &str) -> anyhow::Result<Vec<MarketplaceService>> {
     Ok(services)
 }
 
-/// The rendered objects of every `MarketplaceService` in `path`, as YAML.
+/// The rendered objects of every `MarketplaceService` in `path` (`-`: standard input), as YAML.
 ///
 /// # Errors
 ///
 /// An unreadable file, or one [`parse`] rejects.
 pub fn render_file(path: &Path, settings: &Settings) -> anyhow::Result<String> {
-    let source =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let source = if path == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
+    };
     let services = parse(&source).with_context(|| format!("in {}", path.display()))?;
     let mut out = String::new();
     for ms in services {

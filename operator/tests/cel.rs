@@ -87,6 +87,23 @@ fn only_a_gateway_may_have_an_ingress_or_an_issuer() {
 }
 
 #[test]
+fn tls_ends_at_the_ingress_controller_or_at_the_load_balancer_not_both() {
+    let with_tls = || {
+        let mut spec = gateway();
+        spec["ingress"]["tlsSecretName"] = json!("api-tls");
+        spec
+    };
+    rejected(
+        with_tls(),
+        |s| s["ingress"]["loadBalancerTls"] = json!(true),
+        "TLS ends either at the ingress controller (tlsSecretName) or at the load balancer",
+    );
+    let mut at_the_balancer = gateway();
+    at_the_balancer["ingress"]["loadBalancerTls"] = json!(true);
+    assert!(object(at_the_balancer).validate_cel().is_ok());
+}
+
+#[test]
 fn replicas_and_autoscaling_exclude_each_other() {
     rejected(
         service(),

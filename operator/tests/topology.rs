@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 /// Every example `MarketplaceService` by name.
 fn examples() -> BTreeMap<String, mercato_operator::api::MarketplaceService> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let mut found = BTreeMap::new();
     for entry in std::fs::read_dir(dir).expect("examples/ exists") {
         let path = entry.expect("readable entry").path();

@@ -1,6 +1,7 @@
 //! Other projects' custom resources the operator writes: the RabbitMQ Messaging Topology
-//! Operator's `Exchange`, `Queue` and `Binding` (`rabbitmq.com/v1beta1`) and external-dns's
-//! `DNSEndpoint` (`externaldns.k8s.io/v1alpha1`).
+//! Operator's `Exchange`, `Queue` and `Binding` (`rabbitmq.com/v1beta1`), external-dns's
+//! `DNSEndpoint` (`externaldns.k8s.io/v1alpha1`) and the Prometheus Operator's
+//! `ServiceMonitor` (`monitoring.coreos.com/v1`).
 //!
 //! Only the fields the operator sets or reads are typed; their CRDs belong to those projects and
 //! are never printed by `mercato-operator crd`.
@@ -184,4 +185,35 @@ pub struct DnsEndpointStatus {
     /// The generation external-dns last published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+}
+
+/// What Prometheus scrapes: the Services matching a selector, on named ports.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[kube(
+    group = "monitoring.coreos.com",
+    version = "v1",
+    kind = "ServiceMonitor",
+    namespaced,
+    schema = "disabled"
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceMonitorSpec {
+    /// The Services scraped (in the monitor's own namespace).
+    pub selector: k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    /// How each of their endpoints is scraped.
+    pub endpoints: Vec<ScrapeEndpoint>,
+}
+
+/// One scraped port.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ScrapeEndpoint {
+    /// The Service port's name.
+    pub port: String,
+    /// The metrics path.
+    pub path: String,
+    /// Time between scrapes.
+    pub interval: String,
+    /// Time a scrape may take (below the interval).
+    pub scrape_timeout: String,
 }

@@ -4,12 +4,14 @@
 //! object at `kubectl apply` time instead of the operator failing later. Defaults live in the
 //! schema, so `kubectl get -o yaml` shows what the operator acts on.
 
+use std::collections::BTreeMap;
+
 use kube::{CustomResource, KubeSchema};
-use mercato_topology::settings::defaults;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::status::MarketplaceServiceStatus;
+use super::{DatabaseBinding, Messaging, Monitoring};
 
 /// One Mercato component (the gateway or a service) and everything it needs to run.
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -113,6 +115,9 @@ pub struct MarketplaceServiceSpec {
     /// Token keys and claims: the issuer on the gateway, the audience on a service.
     #[serde(default)]
     pub token_policy: TokenPolicy,
+    /// Prometheus scraping through a `ServiceMonitor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
 }
 
 /// Where a component sits in the platform.
@@ -246,305 +251,14 @@ pub struct Probes {
     pub startup_grace_seconds: Option<i32>,
 }
 
-/// The component's part of the RabbitMQ topology. Every setting here reaches the component
-/// through its environment (`EVENTS_*`), so what the operator declares is what it verifies.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-#[x_kube(
-    cel,
-    validation = Rule::new("!has(self.publishes) || !has(self.consumes) || self.consumes.all(c, c.bindings.all(b, b.exchange == self.publishes[0].exchange))")
-        .message("the queue's bindings come from the exchange the component publishes to: a service has one EVENTS_EXCHANGE")
-)]
-pub struct Messaging {
-    /// The broker the topology is declared on.
-    pub broker: BrokerRef,
-    /// The Secret key holding the AMQP URL the component connects with (`AMQP_URL`).
-    pub credentials: SecretKeyRef,
-    /// Virtual host.
-    #[serde(default = "default_vhost")]
-    #[schemars(length(min = 1, max = 255))]
-    pub vhost: String,
-    /// The exchange the component publishes events to (a topic exchange; at most one: a
-    /// service publishes through one `EVENTS_EXCHANGE`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[x_kube(merge_strategy = ListMerge::Map(vec!["exchange".into()]))]
-    #[schemars(length(max = 1))]
-    pub publishes: Vec<Publish>,
-    /// The queue the component consumes, with its bindings (at most one: a service consumes
-    /// one work queue).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[x_kube(merge_strategy = ListMerge::Map(vec!["queue".into()]))]
-    #[schemars(length(max = 1))]
-    pub consumes: Vec<Consume>,
-}
-
-/// The broker: an in-cluster `RabbitmqCluster`, or a connection Secret for one outside.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-#[x_kube(
-    cel,
-    validation = Rule::new("[has(self.name), has(self.connectionSecret), has(self.managementSecret)].filter(x, x).size() == 1")
-        .message("messaging.broker needs exactly one of name (a RabbitmqCluster), connectionSecret or managementSecret")
-)]
-pub struct BrokerRef {
-    /// Name of a `RabbitmqCluster`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 63))]
-    pub name: Option<String>,
-    /// Namespace of that `RabbitmqCluster` (defaults to the object's own).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 63))]
-    pub namespace: Option<String>,
-    /// A Secret with `uri`, `username` and `password` of a broker no operator manages, for the
-    /// Topology Operator to reach.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 253))]
-    pub connection_secret: Option<String>,
-    /// A Secret with `url`, `username` and `password` of a broker's HTTP management API (e.g.
-    /// Amazon MQ): this operator then declares the topology itself, no Topology Operator needed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 253))]
-    pub management_secret: Option<String>,
-}
-
-/// The exchange the component publishes to (declared as a durable topic exchange).
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Publish {
-    /// Exchange name, e.g. `mercato.events`.
-    #[schemars(length(min = 1, max = 255))]
-    pub exchange: String,
-}
-
-/// A queue the component consumes, with its bindings, retries and dead letters.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-#[x_kube(
-    cel,
-    validation = Rule::new("self.type == oldSelf.type && self.retry.delaysMs == oldSelf.retry.delaysMs && self.retry.deliveryLimit == oldSelf.retry.deliveryLimit && self.deadLetter == oldSelf.deadLetter")
-        .message("a queue's type, retry delays, delivery limit and dead letters are fixed when it is created (RabbitMQ cannot change its arguments): consume a new queue instead")
-        .reason(Reason::FieldValueForbidden),
-    validation = Rule::new("self.bindings.all(b, b.exchange == self.bindings[0].exchange)")
-        .message("every binding of a queue comes from one exchange: a service binds from its one EVENTS_EXCHANGE")
-)]
-pub struct Consume {
-    /// Queue name, e.g. `mercato.users`.
-    #[schemars(length(min = 1, max = 255))]
-    pub queue: String,
-    /// Queue type; immutable once created.
-    #[serde(default = "default_queue_type", rename = "type")]
-    pub kind: QueueType,
-    /// Routing keys bound from exchanges.
-    #[x_kube(merge_strategy = ListMerge::Map(vec!["exchange".into(), "routingKey".into()]))]
-    #[schemars(length(min = 1, max = 64))]
-    pub bindings: Vec<QueueBinding>,
-    /// Retry delays and the delivery limit.
-    #[serde(default)]
-    pub retry: Retry,
-    /// Where events go after the last attempt.
-    pub dead_letter: DeadLetter,
-    /// What happens to the queue in RabbitMQ when this object is deleted.
-    #[serde(default)]
-    pub deletion_policy: DeletionPolicy,
-}
-
-/// A queue type.
-#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum QueueType {
-    /// Replicated, with a delivery limit.
-    Quorum,
-    /// Single node.
-    Classic,
-}
-
-impl From<QueueType> for mercato_topology::QueueType {
-    fn from(kind: QueueType) -> Self {
-        match kind {
-            QueueType::Quorum => Self::Quorum,
-            QueueType::Classic => Self::Classic,
-        }
-    }
-}
-
-/// One routing key bound from an exchange.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "camelCase")]
-pub struct QueueBinding {
-    /// Source exchange.
-    #[schemars(length(min = 1, max = 255))]
-    pub exchange: String,
-    /// Routing key (an event type, or a pattern on a topic exchange).
-    #[schemars(length(min = 1, max = 255))]
-    pub routing_key: String,
-}
-
-/// Retry delays (one delay queue each) and the broker's delivery limit.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Retry {
-    /// Delays between attempts, in milliseconds; the last repeats.
-    #[serde(default = "default_retry_delays")]
-    #[schemars(length(max = 10))]
-    #[x_kube(validation = Rule::new("self.all(d, d > 0 && d <= 86400000)")
-        .message("retry delays are between 1 ms and one day"))]
-    pub delays_ms: Vec<i64>,
-    /// Handler attempts before an event is dead-lettered.
-    #[serde(default = "default_max_attempts")]
-    #[schemars(range(min = 1, max = 100))]
-    pub max_attempts: i32,
-    /// Deliveries a quorum queue allows before dead-lettering (crash loops).
-    #[serde(default = "default_delivery_limit")]
-    #[schemars(range(min = 1, max = 1000))]
-    pub delivery_limit: i32,
-}
-
-/// The dead-letter exchange and queue.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct DeadLetter {
-    /// Dead-letter exchange (direct), e.g. `mercato.dlx`.
-    #[schemars(length(min = 1, max = 255))]
-    pub exchange: String,
-    /// Dead-letter queue; defaults to `<queue>.dlq`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 255))]
-    pub queue: Option<String>,
-}
-
-/// Whether deleting the object deletes the queue in RabbitMQ.
-#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum DeletionPolicy {
-    /// Keep the queue and its messages (the default: no event is lost by a rename).
-    #[default]
-    Retain,
-    /// Delete the queue with the object.
-    Delete,
-}
-
-/// A database or cache the component uses.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-#[x_kube(
-    cel,
-    validation = Rule::new("has(self.secretRef) != has(self.aws)")
-        .message("a database binding needs exactly one of secretRef or aws"),
-    validation = Rule::new("!has(self.aws) || (self.engine == 'Redis') == has(self.aws.elastiCacheReplicationGroupId)")
-        .message("Redis binds an ElastiCache replication group; other engines bind an RDS instance or cluster"),
-    validation = Rule::new("!has(self.aws) || self.engine != 'MongoDB'")
-        .message("MongoDB binds through secretRef: AWS identifiers name RDS and ElastiCache")
-)]
-pub struct DatabaseBinding {
-    /// Binding name, e.g. `primary`.
-    #[schemars(
-        length(min = 1, max = 63),
-        regex(pattern = r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-    )]
-    pub name: String,
-    /// Database engine.
-    pub engine: Engine,
-    /// The variable the URL is passed in; defaults by engine (`DATABASE_URL`, `MONGODB_URL`,
-    /// `REDIS_URL`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 128), regex(pattern = r"^[A-Z_][A-Z0-9_]*$"))]
-    pub env_var: Option<String>,
-    /// A Secret key holding the full connection URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_ref: Option<SecretKeyRef>,
-    /// An AWS-managed database, resolved to its endpoint by the operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aws: Option<AwsDatabase>,
-}
-
-/// A database engine.
-#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Engine {
-    /// PostgreSQL.
-    Postgres,
-    /// MySQL or MariaDB.
-    MySQL,
-    /// MongoDB.
-    MongoDB,
-    /// Redis.
-    Redis,
-}
-
-impl DatabaseBinding {
-    /// The environment variable the connection URL is passed in.
-    pub fn env_var(&self) -> String {
-        self.env_var
-            .clone()
-            .unwrap_or_else(|| self.engine.default_env_var().to_owned())
-    }
-
-    /// Whether this is an AWS-bound SQL database (its credentials Secret names the database).
-    pub fn aws_sql(&self) -> bool {
-        self.aws.is_some() && matches!(self.engine, Engine::Postgres | Engine::MySQL)
-    }
-}
-
-impl Engine {
-    /// The port the engine listens on unless told otherwise.
-    pub fn default_port(self) -> u16 {
-        match self {
-            Self::Postgres => 5432,
-            Self::MySQL => 3306,
-            Self::MongoDB => 27017,
-            Self::Redis => 6379,
-        }
-    }
-
-    /// The variable Mercato's services read the engine's URL from.
-    pub fn default_env_var(self) -> &'static str {
-        match self {
-            Self::Postgres | Self::MySQL => "DATABASE_URL",
-            Self::MongoDB => "MONGODB_URL",
-            Self::Redis => "REDIS_URL",
-        }
-    }
-
-    /// The URL scheme of the engine (TLS for ElastiCache, which encrypts in transit).
-    pub fn url_scheme(self) -> &'static str {
-        match self {
-            Self::Postgres => "postgres",
-            Self::MySQL => "mysql",
-            Self::MongoDB => "mongodb",
-            Self::Redis => "rediss",
-        }
-    }
-}
-
-/// An RDS instance or cluster, or an ElastiCache replication group.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "camelCase")]
-#[x_kube(
-    cel,
-    validation = Rule::new("[has(self.rdsInstanceIdentifier), has(self.rdsClusterIdentifier), has(self.elastiCacheReplicationGroupId)].filter(x, x).size() == 1")
-        .message("aws needs exactly one of rdsInstanceIdentifier, rdsClusterIdentifier or elastiCacheReplicationGroupId")
-)]
-pub struct AwsDatabase {
-    /// An RDS DB instance identifier (at most 63 characters, as RDS allows).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 63))]
-    pub rds_instance_identifier: Option<String>,
-    /// An RDS (Aurora) DB cluster identifier (at most 63 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 63))]
-    pub rds_cluster_identifier: Option<String>,
-    /// An ElastiCache replication group id (at most 40 characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 40))]
-    pub elasti_cache_replication_group_id: Option<String>,
-    /// AWS region, e.g. `eu-west-1`.
-    #[schemars(length(min = 1, max = 32), regex(pattern = r"^[a-z0-9-]+$"))]
-    pub region: String,
-    /// Secret with `username` and `password` for the endpoint (and `database` for SQL engines).
-    #[schemars(length(min = 1, max = 253))]
-    pub credentials_secret: String,
-}
-
 /// Public exposure of the gateway.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(
+    cel,
+    validation = Rule::new("!(has(self.tlsSecretName) && has(self.loadBalancerTls) && self.loadBalancerTls)")
+        .message("ingress: TLS ends either at the ingress controller (tlsSecretName) or at the load balancer (loadBalancerTls), not both")
+)]
 pub struct Ingress {
     /// IngressClass; the cluster default when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -554,10 +268,39 @@ pub struct Ingress {
     #[x_kube(merge_strategy = ListMerge::Set)]
     #[schemars(length(min = 1, max = 16), inner(length(min = 1, max = 253)))]
     pub hosts: Vec<String>,
-    /// A TLS Secret covering the hosts; plain HTTP when left out.
+    /// A TLS Secret covering the hosts; plain HTTP when left out, unless
+    /// `loadBalancerTls` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 253))]
     pub tls_secret_name: Option<String>,
+    /// TLS ends at the load balancer, which holds the certificate (an AWS ALB with an ACM
+    /// certificate found by host name): the Ingress lists its hosts under `tls` without a
+    /// Secret, and the public URL is `https`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub load_balancer_tls: bool,
+    /// Annotations for the ingress controller, e.g. the AWS Load Balancer Controller's
+    /// `alb.ingress.kubernetes.io/scheme`; the DNS annotations are the operator's own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(schema_with = "annotations_schema")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+fn annotations_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    string_map_schema(generator, 32, 4096)
+}
+
+/// The schema of a map from names to strings, with the bounds the API server needs to cost
+/// validation rules (the map's size and each value's length).
+pub(crate) fn string_map_schema(
+    _generator: &mut schemars::SchemaGenerator,
+    max_entries: u32,
+    max_value_chars: u32,
+) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "maxProperties": max_entries,
+        "additionalProperties": {"type": "string", "maxLength": max_value_chars},
+    })
 }
 
 /// DNS records for the ingress hosts.
@@ -611,16 +354,6 @@ impl Default for TokenPolicy {
     }
 }
 
-impl Default for Retry {
-    fn default() -> Self {
-        Self {
-            delays_ms: default_retry_delays(),
-            max_attempts: default_max_attempts(),
-            delivery_limit: default_delivery_limit(),
-        }
-    }
-}
-
 fn default_ports() -> Vec<Port> {
     vec![Port {
         name: "http".into(),
@@ -634,29 +367,6 @@ fn default_min_replicas() -> i32 {
 
 fn default_cpu_target() -> i32 {
     70
-}
-
-fn default_vhost() -> String {
-    "/".into()
-}
-
-fn default_queue_type() -> QueueType {
-    QueueType::Quorum
-}
-
-fn default_retry_delays() -> Vec<i64> {
-    defaults::RETRY_DELAYS_MS
-        .iter()
-        .map(|d| i64::try_from(*d).unwrap_or(i64::MAX))
-        .collect()
-}
-
-fn default_max_attempts() -> i32 {
-    i32::try_from(defaults::MAX_ATTEMPTS).unwrap_or(i32::MAX)
-}
-
-fn default_delivery_limit() -> i32 {
-    i32::try_from(defaults::DELIVERY_LIMIT).unwrap_or(i32::MAX)
 }
 
 fn default_dns_ttl() -> i64 {

@@ -24,15 +24,18 @@ pub mod types {
     pub const DNS_READY: &str = "DNSReady";
     /// Token keys are mounted and (services) the issuing gateway is known.
     pub const TOKEN_POLICY_READY: &str = "TokenPolicyReady";
+    /// The `ServiceMonitor` is applied, when one is asked for.
+    pub const MONITORING_READY: &str = "MonitoringReady";
 
     /// The conditions `Ready` is aggregated from.
-    pub const DEPENDENTS: [&str; 6] = [
+    pub const DEPENDENTS: [&str; 7] = [
         WORKLOAD_AVAILABLE,
         MESSAGING_READY,
         DATABASES_BOUND,
         NETWORKING_READY,
         DNS_READY,
         TOKEN_POLICY_READY,
+        MONITORING_READY,
     ];
 }
 
@@ -238,7 +241,7 @@ mod tests {
         assert_eq!(c[0].type_, "Ready");
         assert_eq!(c[0].status, ConditionStatus::True);
         assert_eq!(c[0].reason, "Reconciled");
-        assert_eq!(c.len(), 7);
+        assert_eq!(c.len(), 1 + types::DEPENDENTS.len());
         assert!(c.iter().all(|c| c.observed_generation == Some(3)));
     }
 

@@ -72,8 +72,18 @@ pub async fn converge(
         broker: gathered.broker.as_ref(),
         applied: &applied,
         held: &held,
+        settings: &ctx.settings,
     };
     let new_status = status::status(ms, &observed, &Timestamp::now().to_string());
+    // Refreshed at least every periodic reconcile; a deleted object's series goes idle and
+    // leaves /metrics (controller.rs sets the idle timeout above the requeue interval).
+    metrics::gauge!(
+        "operator_marketplaceservice_ready",
+        // Not `namespace`: Prometheus gives that label the scraped pod's namespace.
+        "marketplaceservice_namespace" => namespace.to_owned(),
+        "marketplaceservice" => name.clone(),
+    )
+    .set(if new_status.is_ready() { 1.0 } else { 0.0 });
     events::ready_changed(ms, ctx, &new_status).await;
     if ms.status.as_ref() != Some(&new_status) {
         let patch = json!({

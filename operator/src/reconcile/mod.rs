@@ -7,6 +7,7 @@ pub mod apply;
 pub mod broker_api;
 mod converge;
 mod events;
+mod exposure;
 mod finalizer;
 mod gather;
 mod hold;

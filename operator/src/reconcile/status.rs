@@ -9,13 +9,15 @@ use serde_json::Value;
 
 use super::apply::{Applied, Failure};
 use super::broker_api::BrokerError;
+use super::exposure;
 use super::hold::{Held, HeldBack};
 use crate::api::types;
 use crate::api::{
-    DnsMode, MAX_MANAGED_RESOURCES, ManagedResource, MarketplaceService, MarketplaceServiceStatus,
-    Role, Verdict, conditions,
+    MAX_MANAGED_RESOURCES, ManagedResource, MarketplaceService, MarketplaceServiceStatus, Role,
+    Verdict, conditions,
 };
 use crate::endpoints::LookupError;
+use crate::render::Settings;
 use crate::render::inputs::{Concern, Inputs, SecretNeed};
 use crate::render::network::{address, public_url};
 
@@ -34,6 +36,8 @@ pub struct Observed<'a> {
     pub applied: &'a [Applied],
     /// What is held back (not applied) because its inputs are missing.
     pub held: &'a HeldBack,
+    /// The operator's cluster settings (whether monitors are wanted by default).
+    pub settings: &'a Settings,
 }
 
 /// The new status of `ms`.
@@ -47,9 +51,10 @@ pub fn status(
         (types::WORKLOAD_AVAILABLE, workload(observed)),
         (types::MESSAGING_READY, messaging(ms, observed)),
         (types::DATABASES_BOUND, databases(ms, observed)),
-        (types::NETWORKING_READY, networking(ms, observed)),
-        (types::DNS_READY, dns(ms, observed)),
+        (types::NETWORKING_READY, exposure::networking(ms, observed)),
+        (types::DNS_READY, exposure::dns(ms, observed)),
         (types::TOKEN_POLICY_READY, tokens(ms, observed)),
+        (types::MONITORING_READY, exposure::monitoring(ms, observed)),
     ];
     let generation = ms.metadata.generation;
     let deployment = find(observed.applied, "Deployment");
@@ -79,14 +84,17 @@ pub fn status(
     }
 }
 
-fn find<'a>(applied: &'a [Applied], kind: &str) -> Option<&'a DynamicObject> {
+pub(super) fn find<'a>(applied: &'a [Applied], kind: &str) -> Option<&'a DynamicObject> {
     applied
         .iter()
         .find(|a| a.resource.kind == kind)
         .and_then(|a| a.result.as_ref().ok())
 }
 
-fn failures<'a>(applied: &'a [Applied], kinds: &[&str]) -> Vec<(&'a Applied, &'a Failure)> {
+pub(super) fn failures<'a>(
+    applied: &'a [Applied],
+    kinds: &[&str],
+) -> Vec<(&'a Applied, &'a Failure)> {
     applied
         .iter()
         .filter(|a| kinds.contains(&a.resource.kind.as_str()))
@@ -94,7 +102,7 @@ fn failures<'a>(applied: &'a [Applied], kinds: &[&str]) -> Vec<(&'a Applied, &'a
         .collect()
 }
 
-fn apply_failed(failed: &[(&Applied, &Failure)]) -> Option<Verdict> {
+pub(super) fn apply_failed(failed: &[(&Applied, &Failure)]) -> Option<Verdict> {
     let (applied, failure) = failed.first()?;
     let reason = match failure.code {
         Some(404) => "CrdNotInstalled",
@@ -110,7 +118,7 @@ fn apply_failed(failed: &[(&Applied, &Failure)]) -> Option<Verdict> {
     ))
 }
 
-fn missing_in(observed: &Observed<'_>, concerns: &[Concern]) -> Option<Verdict> {
+pub(super) fn missing_in(observed: &Observed<'_>, concerns: &[Concern]) -> Option<Verdict> {
     let missing: Vec<String> = observed
         .missing
         .iter()
@@ -324,54 +332,6 @@ fn databases(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
         return Verdict::failed(first.reason(), all.join("; "));
     }
     Verdict::ok("Bound", format!("{} bindings", ms.spec.databases.len()))
-}
-
-fn networking(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
-    if let Some(v) = missing_in(observed, &[Concern::Networking]) {
-        return v;
-    }
-    if let Some(v) = apply_failed(&failures(
-        observed.applied,
-        &["Service", "NetworkPolicy", "Ingress"],
-    )) {
-        return v;
-    }
-    if ms.spec.ingress.is_some() && observed.inputs.ingress_addresses.is_empty() {
-        return Verdict::pending(
-            "AwaitingLoadBalancer",
-            "the Ingress has no load-balancer address yet",
-        );
-    }
-    Verdict::ok("Applied", "Service and NetworkPolicy applied")
-}
-
-fn dns(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {
-    let Some(dns) = &ms.spec.dns else {
-        return Verdict::ok("NotRequested", "no DNS records requested");
-    };
-    if observed.inputs.ingress_addresses.is_empty() {
-        return Verdict::pending("AwaitingLoadBalancer", "records need the Ingress's address");
-    }
-    match dns.mode {
-        DnsMode::IngressAnnotation => Verdict::ok(
-            "RecordsAnnotated",
-            "external-dns publishes the Ingress hosts",
-        ),
-        DnsMode::DNSEndpoint => {
-            if let Some(v) = apply_failed(&failures(observed.applied, &["DNSEndpoint"])) {
-                return v;
-            }
-            let Some(endpoint) = find(observed.applied, "DNSEndpoint") else {
-                return Verdict::pending("RecordsPending", "the DNSEndpoint is not applied yet");
-            };
-            let published = endpoint.data["status"]["observedGeneration"].as_i64();
-            if published.is_some() && published == endpoint.metadata.generation {
-                Verdict::ok("RecordsPublished", "external-dns published the records")
-            } else {
-                Verdict::pending("RecordsPending", "waiting for external-dns")
-            }
-        }
-    }
 }
 
 fn tokens(ms: &MarketplaceService, observed: &Observed<'_>) -> Verdict {

@@ -6,6 +6,7 @@
 pub mod inputs;
 pub mod messaging;
 pub mod meta;
+pub mod monitoring;
 pub mod network;
 pub mod workload;
 
@@ -14,7 +15,7 @@ use kube::{Resource, ResourceExt};
 use serde::Serialize;
 
 use crate::api::MarketplaceService;
-use crate::api::foreign::{Binding, DNSEndpoint, Exchange, Queue};
+use crate::api::foreign::{Binding, DNSEndpoint, Exchange, Queue, ServiceMonitor};
 pub use inputs::Inputs;
 
 /// Cluster facts the rendering depends on, set once per operator installation.
@@ -41,6 +42,19 @@ pub struct Settings {
         default_value = "external-dns.kubernetes.io/"
     )]
     pub dns_annotation_prefix: String,
+    /// Address ranges admitted to the gateway's ports besides the ingress controller's pods:
+    /// load balancers that send traffic straight to pod IPs from outside the cluster (an AWS
+    /// ALB with `target-type: ip` comes from the VPC's range). Comma-separated CIDRs.
+    #[arg(long, env = "INGRESS_SOURCE_CIDRS", value_delimiter = ',')]
+    pub ingress_source_cidrs: Vec<String>,
+    /// Render a Prometheus Operator `ServiceMonitor` for every component whose spec does not
+    /// say otherwise (`spec.monitoring.serviceMonitor`); needs the Prometheus Operator's CRDs.
+    #[arg(long, env = "SERVICE_MONITORS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub service_monitors: bool,
+    /// Labels every `ServiceMonitor` carries, for a Prometheus that selects monitors by label
+    /// (kube-prometheus-stack: `release=<its release name>`). Comma-separated `name=value`.
+    #[arg(long, env = "SERVICE_MONITOR_LABELS", value_delimiter = ',', value_parser = parse_label)]
+    pub service_monitor_labels: Vec<(String, String)>,
 }
 
 impl Default for Settings {
@@ -50,7 +64,20 @@ impl Default for Settings {
             ingress_controller_namespace: "ingress-nginx".into(),
             default_ingress_class: None,
             dns_annotation_prefix: "external-dns.kubernetes.io/".into(),
+            ingress_source_cidrs: Vec::new(),
+            service_monitors: false,
+            service_monitor_labels: Vec::new(),
         }
+    }
+}
+
+/// A `name=value` label of `SERVICE_MONITOR_LABELS`.
+fn parse_label(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(format!("{text:?} is not name=value")),
     }
 }
 
@@ -76,6 +103,11 @@ pub fn render(ms: &MarketplaceService, inputs: &Inputs, settings: &Settings) -> 
     owned.extend(workload::disruption_budget(ms).as_ref().map(erase));
     owned.extend(network::ingress(ms, settings).as_ref().map(erase));
     owned.extend(network::dns_endpoint(ms, inputs).as_ref().map(erase));
+    owned.extend(
+        monitoring::service_monitor(ms, settings)
+            .as_ref()
+            .map(erase),
+    );
     owned.extend(topology.queues.iter().map(erase));
     owned.extend(topology.bindings.iter().map(erase));
     Desired {
@@ -148,6 +180,7 @@ pub fn child_kinds() -> Vec<ApiResource> {
         ApiResource::erase::<policy::v1::PodDisruptionBudget>(&()),
         ApiResource::erase::<networking::v1::Ingress>(&()),
         ApiResource::erase::<DNSEndpoint>(&()),
+        ApiResource::erase::<ServiceMonitor>(&()),
         ApiResource::erase::<Queue>(&()),
         ApiResource::erase::<Binding>(&()),
     ]

@@ -2,13 +2,14 @@
 //! records.
 //!
 //! A service admits traffic only from gateway pods and the monitoring namespace; the gateway
-//! admits the ingress controller and monitoring. Nothing else reaches a component's ports.
+//! admits the ingress controller, the load balancers' address ranges the operator is told of
+//! (`INGRESS_SOURCE_CIDRS`) and monitoring. Nothing else reaches a component's ports.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::api::networking::v1::{
-    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
+    HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule,
     IngressServiceBackend, IngressSpec, IngressTLS, NetworkPolicy, NetworkPolicyIngressRule,
     NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, ServiceBackendPort,
 };
@@ -74,8 +75,8 @@ pub fn network_policy(ms: &MarketplaceService, settings: &Settings) -> NetworkPo
             end_port: None,
         })
         .collect();
-    let callers = match ms.spec.role {
-        Role::Internal => NetworkPolicyPeer {
+    let mut callers = match ms.spec.role {
+        Role::Internal => vec![NetworkPolicyPeer {
             pod_selector: Some(LabelSelector {
                 match_labels: Some(BTreeMap::from([(
                     ROLE_LABEL.to_owned(),
@@ -84,9 +85,23 @@ pub fn network_policy(ms: &MarketplaceService, settings: &Settings) -> NetworkPo
                 ..LabelSelector::default()
             }),
             ..NetworkPolicyPeer::default()
-        },
-        Role::Gateway => namespace_peer(&settings.ingress_controller_namespace),
+        }],
+        Role::Gateway => std::iter::once(namespace_peer(&settings.ingress_controller_namespace))
+            .chain(
+                settings
+                    .ingress_source_cidrs
+                    .iter()
+                    .map(|cidr| NetworkPolicyPeer {
+                        ip_block: Some(IPBlock {
+                            cidr: cidr.clone(),
+                            except: None,
+                        }),
+                        ..NetworkPolicyPeer::default()
+                    }),
+            )
+            .collect(),
     };
+    callers.push(namespace_peer(&settings.monitoring_namespace));
     NetworkPolicy {
         metadata: child_meta(ms, ms.name_any()),
         spec: Some(NetworkPolicySpec {
@@ -96,10 +111,7 @@ pub fn network_policy(ms: &MarketplaceService, settings: &Settings) -> NetworkPo
             }),
             policy_types: Some(vec!["Ingress".into()]),
             ingress: Some(vec![NetworkPolicyIngressRule {
-                from: Some(vec![
-                    callers,
-                    namespace_peer(&settings.monitoring_namespace),
-                ]),
+                from: Some(callers),
                 ports: Some(ports),
             }]),
             egress: None,
@@ -112,18 +124,19 @@ pub fn ingress(ms: &MarketplaceService, settings: &Settings) -> Option<Ingress> 
     let spec = ms.spec.ingress.as_ref()?;
     let port = ms.spec.ports.first()?;
     let mut metadata = child_meta(ms, ms.name_any());
+    let mut annotations = spec.annotations.clone();
     if let Some(dns) = ms
         .spec
         .dns
         .as_ref()
         .filter(|d| d.mode == DnsMode::IngressAnnotation)
     {
+        // The records are the operator's: these two win over the spec's annotations.
         let prefix = &settings.dns_annotation_prefix;
-        metadata.annotations = Some(BTreeMap::from([
-            (format!("{prefix}hostname"), spec.hosts.join(",")),
-            (format!("{prefix}ttl"), dns.ttl_seconds.to_string()),
-        ]));
+        annotations.insert(format!("{prefix}hostname"), spec.hosts.join(","));
+        annotations.insert(format!("{prefix}ttl"), dns.ttl_seconds.to_string());
     }
+    metadata.annotations = (!annotations.is_empty()).then_some(annotations);
     let backend = IngressBackend {
         service: Some(IngressServiceBackend {
             name: ms.name_any(),
@@ -156,10 +169,10 @@ pub fn ingress(ms: &MarketplaceService, settings: &Settings) -> Option<Ingress> 
                     })
                     .collect(),
             ),
-            tls: spec.tls_secret_name.as_ref().map(|secret| {
+            tls: (spec.tls_secret_name.is_some() || spec.load_balancer_tls).then(|| {
                 vec![IngressTLS {
                     hosts: Some(spec.hosts.clone()),
-                    secret_name: Some(secret.clone()),
+                    secret_name: spec.tls_secret_name.clone(),
                 }]
             }),
             default_backend: None,
@@ -224,7 +237,7 @@ pub fn address(ms: &MarketplaceService) -> Option<String> {
 pub fn public_url(ms: &MarketplaceService) -> Option<String> {
     let ingress = ms.spec.ingress.as_ref()?;
     let host = ingress.hosts.first()?;
-    let scheme = if ingress.tls_secret_name.is_some() {
+    let scheme = if ingress.tls_secret_name.is_some() || ingress.load_balancer_tls {
         "https"
     } else {
         "http"

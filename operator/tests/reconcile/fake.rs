@@ -42,6 +42,9 @@ struct State {
     objects: BTreeMap<String, Value>,
     calls: Vec<Call>,
     next_version: u64,
+    /// Path prefixes of API groups whose CRDs are not installed: every request under one is
+    /// answered 404, as the API server answers for an unknown resource.
+    absent: Vec<String>,
 }
 
 /// The fake cluster; cheap to clone.
@@ -112,11 +115,22 @@ impl Cluster {
     }
 
     /// Every request so far, and forgets them.
+    /// Answers 404 under `prefix` (`/apis/monitoring.coreos.com/`) until [`Cluster::install`].
+    pub fn uninstall(&self, prefix: &str) {
+        self.state().absent.push(prefix.to_owned());
+    }
+
+    /// Serves the API group under `prefix` again.
+    pub fn install(&self, prefix: &str) {
+        self.state().absent.retain(|p| p != prefix);
+    }
+
     pub fn take_calls(&self) -> Vec<Call> {
         std::mem::take(&mut self.state().calls)
     }
 
-    async fn answer(&self, request: Request<Body>) -> Response<Body> {
+    /// Answers one request as the API server would.
+    pub async fn answer(&self, request: Request<Body>) -> Response<Body> {
         let (parts, body) = request.into_parts();
         let body = body.collect_bytes().await.unwrap_or_default();
         let path = parts.uri.path().to_owned();
@@ -132,7 +146,9 @@ impl Cluster {
             query: query.clone(),
             body: body.clone(),
         });
+        let absent = self.state().absent.iter().any(|p| path.starts_with(p));
         let (status, value) = match parts.method {
+            _ if absent => not_found(&path),
             Method::GET => self.read(&path, &query),
             Method::PATCH => self.apply(&path, &query, body),
             Method::DELETE => self.delete(&path),
@@ -151,17 +167,16 @@ impl Cluster {
         if let Some(object) = state.objects.get(path) {
             return (StatusCode::OK, object.clone());
         }
-        if is_collection(path) {
+        if is_collection(path) || is_cluster_collection(path) {
             let selector = query
                 .split('&')
                 .find_map(|p| p.strip_prefix("labelSelector="))
                 .map(percent_decode)
                 .unwrap_or_default();
-            let prefix = format!("{path}/");
             let items: Vec<Value> = state
                 .objects
                 .iter()
-                .filter(|(k, _)| k.starts_with(&prefix) && !k[prefix.len()..].contains('/'))
+                .filter(|(k, _)| member_of(path, k))
                 .map(|(_, v)| v.clone())
                 .filter(|v| matches(&v["metadata"]["labels"], &selector))
                 .map(|mut v| {
@@ -389,6 +404,35 @@ fn not_found(path: &str) -> (StatusCode, Value) {
 fn is_collection(path: &str) -> bool {
     let segments: Vec<&str> = path.split('/').collect();
     segments.len() >= 3 && segments[segments.len() - 3] == "namespaces"
+}
+
+/// A list across namespaces: `/api/v1/secrets`, `/apis/group/version/plural`.
+fn is_cluster_collection(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    !path.contains("/namespaces")
+        && match segments.get(1) {
+            Some(&"api") => segments.len() == 4,
+            Some(&"apis") => segments.len() == 5,
+            _ => false,
+        }
+}
+
+/// Whether the object at `key` belongs to the collection at `path`.
+fn member_of(path: &str, key: &str) -> bool {
+    if is_collection(path) {
+        return key
+            .strip_prefix(path)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(|name| !name.contains('/'));
+    }
+    let Some((base, plural)) = path.rsplit_once('/') else {
+        return false;
+    };
+    let Some(rest) = key.strip_prefix(&format!("{base}/namespaces/")) else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    parts.len() == 3 && parts[1] == plural
 }
 
 fn matches(labels: &Value, selector: &str) -> bool {

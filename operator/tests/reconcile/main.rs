@@ -4,6 +4,7 @@
 
 mod fake;
 mod management;
+mod monitoring;
 
 use std::sync::Arc;
 
@@ -89,13 +90,22 @@ fn cluster() -> Cluster {
 }
 
 async fn run(cluster: &Cluster, name: &str) -> kube::runtime::controller::Action {
+    run_with(cluster, name, Settings::default()).await
+}
+
+/// [`run`] by an operator installed with `settings`.
+async fn run_with(
+    cluster: &Cluster,
+    name: &str,
+    settings: Settings,
+) -> kube::runtime::controller::Action {
     let object = cluster
         .get(&format!("{MSVC}/{name}"))
         .unwrap_or_else(|| panic!("{name} exists"));
     let ms: MarketplaceService = serde_json::from_value(object).expect("a MarketplaceService");
     let ctx = Arc::new(Context::new(
         cluster.client(),
-        Settings::default(),
+        settings,
         "test".into(),
         Arc::new(FixedEndpoints),
     ));

@@ -33,6 +33,8 @@ pub mod env {
     pub const DELIVERY_LIMIT: &str = "EVENTS_DELIVERY_LIMIT";
     /// Deliveries a consumer holds unacknowledged at once.
     pub const PREFETCH: &str = "EVENTS_PREFETCH";
+    /// Seconds between readings of the work and dead-letter queues' depths.
+    pub const QUEUE_DEPTH_SECONDS: &str = "EVENTS_QUEUE_DEPTH_SECONDS";
 }
 
 /// The defaults, as a local run uses them.

@@ -43,6 +43,10 @@ pub struct BrokerConfig {
     /// Messages a consumer holds unacknowledged at once.
     #[arg(long, env = env::PREFETCH, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
     pub prefetch: u16,
+    /// Seconds between readings of how many events wait in the work and dead-letter queues
+    /// (the `events_queue_depth` and `events_dead_letter_depth` gauges).
+    #[arg(long, env = env::QUEUE_DEPTH_SECONDS, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub queue_depth_seconds: u64,
 }
 
 impl std::fmt::Debug for BrokerConfig {
@@ -53,6 +57,7 @@ impl std::fmt::Debug for BrokerConfig {
             .field("mode", &self.mode)
             .field("topology", &self.topology)
             .field("prefetch", &self.prefetch)
+            .field("queue_depth_seconds", &self.queue_depth_seconds)
             .finish()
     }
 }
@@ -73,6 +78,7 @@ impl BrokerConfig {
                 ..TopologySettings::isolated(prefix)
             },
             prefetch: 32,
+            queue_depth_seconds: 1,
         }
     }
 

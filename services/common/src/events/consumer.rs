@@ -16,7 +16,7 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
@@ -187,7 +187,7 @@ impl<H: EventHandler> Consumer<H> {
             match self.session(&shutdown).await {
                 Ok(()) => break,
                 Err(err) => {
-                    self.status.set(false);
+                    self.connected(false);
                     tracing::warn!(service = self.service, error = %err, "consumer lost the broker; reconnecting");
                     tokio::select! {
                         () = tokio::time::sleep(backoff.next_delay()) => {}
@@ -196,8 +196,18 @@ impl<H: EventHandler> Consumer<H> {
                 }
             }
         }
-        self.status.set(false);
+        self.connected(false);
         tracing::info!(service = self.service, "consumer stopped");
+    }
+
+    /// Records whether the consumer is attached, for `/readyz` and `events_consumer_connected`.
+    fn connected(&self, connected: bool) {
+        self.status.set(connected);
+        metrics::gauge!("events_consumer_connected", "service" => self.service).set(if connected {
+            1.0
+        } else {
+            0.0
+        });
     }
 
     /// One connection's worth of consuming; `Ok` only when stopped by shutdown.
@@ -218,8 +228,14 @@ impl<H: EventHandler> Consumer<H> {
                 FieldTable::default(),
             )
             .await?;
-        self.status.set(true);
+        self.connected(true);
         tracing::info!(service = self.service, queue = %self.topology.queue, "consuming");
+        let depths = tokio::spawn(super::depth::report(
+            connection.create_channel().await?,
+            self.service,
+            self.topology.clone(),
+            Duration::from_secs(self.broker.queue_depth_seconds),
+        ));
 
         let mut in_flight = JoinSet::new();
         let outcome = loop {
@@ -262,7 +278,8 @@ impl<H: EventHandler> Consumer<H> {
                 },
             }
         };
-        self.status.set(false);
+        self.connected(false);
+        depths.abort();
         if outcome.is_ok() {
             let _ = channel
                 .basic_cancel(tag.as_str().into(), BasicCancelOptions::default())

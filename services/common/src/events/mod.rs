@@ -16,6 +16,7 @@
 pub mod broker;
 pub mod catalog;
 pub mod consumer;
+mod depth;
 pub mod emails;
 pub mod envelope;
 pub mod publisher;
