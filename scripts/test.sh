@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of the project: starts the local dependencies (scripts/deps.sh), checks that
-# script's idempotency, builds the container images (scripts/images.sh; the image tests run
-# them), then runs the doctests and the whole workspace's tests with nextest.
+# script's idempotency, runs the static checks of the AWS deployment (scripts/check-infra.sh),
+# builds the container images (scripts/images.sh; the image tests run them), then runs the
+# doctests and the whole workspace's tests with nextest.
 # Extra arguments go to nextest (e.g. `scripts/test.sh -p mercato-common`); a narrowed run
-# builds no images (`scripts/images.sh` by hand, before narrowing to the image tests).
+# skips the infrastructure checks and builds no images (`scripts/images.sh` by hand, before
+# narrowing to the image tests).
 #
 # Tests whose name contains `broker_restart` or `store_restart` stop and start a local server
 # every test shares (RabbitMQ, the MongoDB-wire server), so they run after all the others, one
@@ -16,6 +18,7 @@ scripts/deps.sh
 scripts/check-deps-idempotent.sh
 python3 scripts/clean-test-broker.py
 if [ $# -eq 0 ]; then
+  scripts/check-infra.sh
   scripts/images.sh
 fi
 
