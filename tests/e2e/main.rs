@@ -13,3 +13,4 @@ mod orders;
 mod people;
 mod platform;
 mod reviews;
+mod smoke;
