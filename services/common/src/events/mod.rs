@@ -21,6 +21,7 @@ pub mod emails;
 pub mod envelope;
 pub mod publisher;
 pub mod relay;
+mod settle;
 pub mod topology;
 
 #[cfg(feature = "mongodb")]
