@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole platform on this machine: starts the dependencies (scripts/deps.sh), builds the
-# components, makes a development key pair on first use, starts every component in the
-# background and prints the gateway URL once all of them are ready.
+# components and the web client (scripts/web.sh build), makes a development key pair on first
+# use, starts every component in the background and prints the gateway URL (the marketplace in
+# a browser, and its API) once all of them are ready.
 #
 #   scripts/run-local.sh          start (or restart) everything
 #   scripts/run-local.sh stop     stop the components (the dependencies keep running)
@@ -76,6 +77,7 @@ esac
 scripts/deps.sh
 echo "building the components..."
 cargo build --locked --bins --quiet
+scripts/web.sh build >/dev/null
 
 mkdir -p "$dev/logs" "$dev/pids"
 if [[ ! -f $dev/keys/dev-1.pem ]]; then
@@ -93,6 +95,8 @@ for entry in "${components[@]}"; do
   TOKEN_JWKS_FILE=$dev/keys/jwks.json \
   UPSTREAMS=auth=http://127.0.0.1:4002,users=http://127.0.0.1:4003,gigs=http://127.0.0.1:4004,chat=http://127.0.0.1:4005,orders=http://127.0.0.1:4006,reviews=http://127.0.0.1:4007 \
   COOKIE_SECURE=false \
+  WEB_ROOT=$root/web/dist \
+  WEB_ORIGINS=http://127.0.0.1:8333 \
   ALLOWED_ORIGINS=http://127.0.0.1:4000,http://localhost:4000 \
     setsid nohup "$bin/$binary" >>"$dev/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$dev/pids/$name"
@@ -116,7 +120,7 @@ done
 "$bin/reviews-seed"
 status
 echo
-echo "Mercato is running. Gateway: http://127.0.0.1:4000"
+echo "Mercato is running: open http://127.0.0.1:4000 in a browser (the marketplace; the API is under /api/v1)"
 echo "API reference: http://127.0.0.1:4000/api/v1/docs"
 echo "Try a search:  curl -s 'http://127.0.0.1:4000/api/v1/gigs?q=logo&sort=price_asc'"
 echo "Demo accounts: anna_designs, ben_codes, carla_words, dev_video (password mercato-demo-2026,"

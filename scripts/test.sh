@@ -20,6 +20,8 @@ python3 scripts/clean-test-broker.py
 if [ $# -eq 0 ]; then
   scripts/check-infra.sh
   scripts/images.sh
+  # The web client's unit and component tests and its build (budget checked).
+  scripts/web.sh test
 fi
 
 if ! cargo nextest --version >/dev/null 2>&1; then

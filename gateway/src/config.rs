@@ -60,6 +60,14 @@ pub struct Config {
     /// How often each replica reports its local rate-limit counts to Redis, in milliseconds.
     #[arg(long, env = "RATE_LIMIT_SYNC_MILLISECONDS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(10..=10_000))]
     pub rate_limit_sync_milliseconds: u64,
+    /// The built web client to serve at `/` (`web/dist`, made by `scripts/web.sh build`).
+    /// Unset, the gateway serves only the API and `/` answers 404.
+    #[arg(long, env = "WEB_ROOT")]
+    pub web_root: Option<PathBuf>,
+    /// Further origins the web client may load images from and send uploads to (the object
+    /// storage's public address), comma-separated: `https://uploads.example.com`.
+    #[arg(long, env = "WEB_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub web_origins: Vec<String>,
     /// Trust `X-Forwarded-For` from the peer (only behind a proxy that sets it).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_forwarded_for: bool,
@@ -93,6 +101,21 @@ fn parse_upstream(value: &str) -> Result<(String, String), String> {
     Ok((service.to_owned(), url.trim_end_matches('/').to_owned()))
 }
 
+/// An origin as a Content-Security-Policy names it: `scheme://host[:port]`, nothing more.
+fn parse_origin(value: &str) -> Result<String, String> {
+    let uri: http::Uri = value
+        .parse()
+        .map_err(|err| format!("{value:?} is not an origin: {err}"))?;
+    let web = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !web || uri.authority().is_none() || !matches!(uri.path(), "" | "/") || uri.query().is_some()
+    {
+        return Err(format!(
+            "{value:?} is not an origin; give only http(s)://host[:port]"
+        ));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
 impl Config {
     /// The upstreams by service.
     pub fn upstream_map(&self) -> BTreeMap<String, String> {
@@ -102,7 +125,23 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_upstream;
+    use super::{parse_origin, parse_upstream};
+
+    #[test]
+    fn a_web_origin_is_a_scheme_and_a_host_only() {
+        assert_eq!(
+            parse_origin("http://127.0.0.1:8333/").unwrap(),
+            "http://127.0.0.1:8333"
+        );
+        for value in [
+            "127.0.0.1:8333",
+            "ftp://files",
+            "https://cdn/path",
+            "https://cdn?x=1",
+        ] {
+            assert!(parse_origin(value).is_err(), "{value}");
+        }
+    }
 
     #[test]
     fn an_upstream_is_a_known_service_at_a_plain_http_address() {

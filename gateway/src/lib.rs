@@ -19,6 +19,7 @@
 //!   the services' real-time hubs.
 //! - [`openapi`]: the public API contract, assembled from the services' parts; served with a
 //!   browsable reference at `/api/v1/docs`.
+//! - [`web`]: the web client at `/`, when `WEB_ROOT` names its build.
 
 pub mod api;
 pub mod config;
@@ -30,6 +31,7 @@ pub mod realtime;
 pub mod routes;
 pub mod session;
 pub mod tokens;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -302,16 +304,18 @@ pub async fn server_with_clock(
         },
         trust_forwarded_for: config.trust_forwarded_for,
     }));
+    let mut routes = router(state).merge(api_reference()).merge(socket_io);
+    if let Some(root) = &config.web_root {
+        let site = web::Site::load(root, &config.web_origins)
+            .with_context(|| format!("cannot serve the web client from {}", root.display()))?;
+        routes = routes.merge(site.routes());
+    }
     // Clients may not choose the request id, which ends up in every log line and token;
     // only a trusted proxy in front of the gateway may pass one on.
-    let server = HttpServer::new(
-        NAME,
-        config.http.clone(),
-        router(state).merge(api_reference()).merge(socket_io),
-    )
-    .with_shutdown(shutdown)
-    .with_default_port(DEFAULT_PORT)
-    .trust_request_id(config.trust_forwarded_for);
+    let server = HttpServer::new(NAME, config.http.clone(), routes)
+        .with_shutdown(shutdown)
+        .with_default_port(DEFAULT_PORT)
+        .trust_request_id(config.trust_forwarded_for);
     server.readiness().add_check("redis", move || {
         let limiter = limiter.clone();
         async move { limiter.ping().await.map_err(|err| err.to_string()) }

@@ -12,3 +12,4 @@ mod limits;
 mod realtime;
 mod sessions;
 mod tokens;
+mod web;
