@@ -1,7 +1,9 @@
 # Every Mercato component's container image, from one file (Containerfile syntax; buildah,
 # podman and docker build it alike). The component is a build argument:
 #
-#   buildah build --build-arg COMPONENT=gateway --build-arg PORT=4000 -t mercato/gateway .
+#   buildah build --build-arg COMPONENT=auth --build-arg PORT=4002 -t mercato/auth .
+#   buildah build --build-arg COMPONENT=gateway --build-arg PORT=4000 --target gateway \
+#     --build-context web=web/dist -t mercato/gateway .
 #
 # `scripts/images.sh` builds all of them (names and ports in scripts/components.tsv). Stages:
 #   chef     the Rust toolchain, the C toolchain for crates that build C, and cargo-chef;
@@ -10,7 +12,10 @@
 #            then one root filesystem per component (scripts/image-rootfs.sh), with the target
 #            folder in a cache mount the builder keeps, so rebuilds are incremental;
 #   runtime  `scratch` plus that root filesystem: the binary, the libraries it loads, CA
-#            certificates and the non-root user; no shell, no package manager.
+#            certificates and the non-root user; no shell, no package manager;
+#   gateway  the runtime stage plus the built web client, which the gateway serves at `/`
+#            (`--target gateway`): the client comes from a build context of its own, `web`
+#            (web/dist, made by `scripts/web.sh build`), so the build stage never sees it.
 # The build stage does not depend on COMPONENT, so the nine images share one build.
 
 # The official Rust image in CI; machines with no registry pass a local one built from Debian
@@ -73,3 +78,13 @@ STOPSIGNAL SIGTERM
 LABEL org.opencontainers.image.title="mercato-${COMPONENT}" \
       org.opencontainers.image.licenses="Apache-2.0"
 ENTRYPOINT ["/usr/local/bin/component"]
+
+# The gateway's image: the web client's files (hashed assets, index.html) under /srv/web, where
+# the gateway loads them at start. A change to the client alone rebuilds only this layer.
+FROM runtime AS gateway
+COPY --from=web . /srv/web/
+ENV WEB_ROOT=/srv/web
+
+# The last stage, which a build without `--target` makes: a component's runtime image as above
+# (the gateway's stage is skipped, and needs no `web` context then).
+FROM runtime AS component

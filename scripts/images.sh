@@ -15,7 +15,8 @@
 #   DEBIAN_MIRROR     the mirror debootstrap uses (default http://deb.debian.org/debian)
 #
 # Layers are cached: the dependencies are compiled again only when Cargo.lock or a manifest
-# changes, and the nine images share one build stage.
+# changes, and the nine images share one build stage. The gateway's image also holds the web
+# client, which this script builds first (scripts/web.sh build).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -75,14 +76,23 @@ if [[ -f $host_ca ]]; then
 fi
 
 wanted=("$@")
+wants() { ((${#wanted[@]} == 0)) || [[ " ${wanted[*]} " == *" $1 "* ]]; }
+
+# The gateway's image carries the web client: its stage takes web/dist as a build context.
+if wants gateway; then
+  scripts/web.sh build
+fi
+
 built=()
 while read -r name port _ _ _; do
-  if ((${#wanted[@]} > 0)) && [[ " ${wanted[*]} " != *" $name "* ]]; then
-    continue
-  fi
+  wants "$name" || continue
   started=$SECONDS
+  stage_args=()
+  if [[ $name == gateway ]]; then
+    stage_args=(--target gateway --build-context "web=$root/web/dist")
+  fi
   # Host networking: the build stage fetches crates, and no container network is needed.
-  if ! buildah build --layers --network host --quiet "${ca_args[@]}" \
+  if ! buildah build --layers --network host --quiet "${ca_args[@]}" "${stage_args[@]}" \
       --build-arg "RUST_IMAGE=$rust_image" --build-arg "COMPONENT=$name" --build-arg "PORT=$port" \
       --tag "$repository/$name:$tag" --file Dockerfile . >"$logs/image-$name.log" 2>&1; then
     tail -n 40 "$logs/image-$name.log" >&2

@@ -1,8 +1,8 @@
 //! The components' container images (`scripts/images.sh` builds them; `scripts/test.sh` does so
 //! before the whole suite): each runs with a read-only root filesystem as user 10001, reaches
 //! its stores and broker by host names it resolves itself, answers `/healthz` and `/readyz`, and
-//! exits 0 on SIGTERM; the gateway's and auth's containers sign a user up together; no image
-//! holds a shell or a package manager.
+//! exits 0 on SIGTERM; the gateway's and auth's containers sign a user up together, and the
+//! gateway's serves the web client; no image holds a shell or a package manager.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -224,6 +224,23 @@ async fn every_image_runs_read_only_as_non_root_reaches_its_stores_and_stops_on_
     let me: serde_json::Value = me.json().await.expect("a JSON answer");
     assert_eq!(me["user"]["username"], "imagetester", "{me}");
 
+    // The gateway's image carries the web client: `/` and a client route are its index.html.
+    for path in ["/", "/gigs/some-gig"] {
+        let page = client
+            .get(format!("{gateway}{path}"))
+            .send()
+            .await
+            .expect("the gateway answers");
+        assert_eq!(page.status().as_u16(), 200, "{path}");
+        assert!(
+            page.headers().contains_key("content-security-policy"),
+            "{path}: {:?}",
+            page.headers()
+        );
+        let html = page.text().await.expect("a page");
+        assert!(html.contains("<div id=\"root\">"), "{path}: {html}");
+    }
+
     for (name, container) in &containers {
         let code = container.stop(Duration::from_secs(25));
         assert_eq!(
@@ -270,6 +287,12 @@ fn no_image_holds_a_shell_or_a_package_manager_and_each_runs_as_user_10001() {
             files.contains("usr/local/bin/component"),
             "{image} has no component binary: {files:?}"
         );
+        // Only the gateway's image holds the web client.
+        assert_eq!(
+            files.contains("srv/web/index.html"),
+            component.name == "gateway",
+            "{image}: srv/web/index.html"
+        );
         for path in FORBIDDEN {
             assert!(!files.contains(path), "{image} holds {path}");
         }
@@ -311,8 +334,10 @@ fn the_dockerfiles_runtime_stage_starts_from_scratch_and_runs_nothing() {
     let dockerfile =
         std::fs::read_to_string(repository().join("Dockerfile")).expect("the Dockerfile reads");
     let stages = stages(&dockerfile);
-    let (from, instructions) = stages.last().expect("a stage");
-    assert_eq!(from, "FROM scratch AS runtime");
+    let (_, instructions) = stages
+        .iter()
+        .find(|(from, _)| from == "FROM scratch AS runtime")
+        .expect("a runtime stage from scratch");
     let keywords: Vec<String> = instructions
         .iter()
         .map(|i| {
@@ -342,6 +367,19 @@ fn the_dockerfiles_runtime_stage_starts_from_scratch_and_runs_nothing() {
             .any(|i| i == r#"ENTRYPOINT ["/usr/local/bin/component"]"#),
         "an exec-form entrypoint, so the component is PID 1 and gets SIGTERM itself"
     );
+    // The gateway's stage is the runtime stage plus the web client from its own build
+    // context; a build without `--target` makes the last stage, the runtime stage unchanged.
+    let (_, gateway) = stages
+        .iter()
+        .find(|(from, _)| from == "FROM runtime AS gateway")
+        .expect("a gateway stage");
+    assert_eq!(
+        gateway,
+        &["COPY --from=web . /srv/web/", "ENV WEB_ROOT=/srv/web"]
+    );
+    let (from, last) = stages.last().expect("a stage");
+    assert_eq!(from, "FROM runtime AS component");
+    assert!(last.is_empty(), "{last:?}");
     // The dependencies compile in a step before the sources are copied in.
     let (_, build) = stages
         .iter()
