@@ -68,6 +68,11 @@ pub struct Config {
     /// storage's public address), comma-separated: `https://uploads.example.com`.
     #[arg(long, env = "WEB_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub web_origins: Vec<String>,
+    /// Stripe's publishable key (`pk_live_…`, `pk_test_…`) for the web client's card form
+    /// (Stripe Elements), when the orders service takes payments through Stripe. Unset, the
+    /// client offers only the payment sandbox.
+    #[arg(long, env = "STRIPE_PUBLISHABLE_KEY", value_parser = parse_publishable_key)]
+    pub stripe_publishable_key: Option<String>,
     /// Trust `X-Forwarded-For` from the peer (only behind a proxy that sets it).
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_forwarded_for: bool,
@@ -114,6 +119,19 @@ fn parse_origin(value: &str) -> Result<String, String> {
         ));
     }
     Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// A Stripe publishable key: `pk_` and letters, digits or underscores (it lands in the page).
+fn parse_publishable_key(value: &str) -> Result<String, String> {
+    let well_formed = value.len() > 3
+        && value.starts_with("pk_")
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !well_formed {
+        return Err("not a Stripe publishable key (pk_live_… or pk_test_…)".to_owned());
+    }
+    Ok(value.to_owned())
 }
 
 impl Config {

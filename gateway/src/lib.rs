@@ -306,8 +306,12 @@ pub async fn server_with_clock(
     }));
     let mut routes = router(state).merge(api_reference()).merge(socket_io);
     if let Some(root) = &config.web_root {
-        let site = web::Site::load(root, &config.web_origins)
-            .with_context(|| format!("cannot serve the web client from {}", root.display()))?;
+        let site = web::Site::load(
+            root,
+            &config.web_origins,
+            config.stripe_publishable_key.as_deref(),
+        )
+        .with_context(|| format!("cannot serve the web client from {}", root.display()))?;
         routes = routes.merge(site.routes());
     }
     // Clients may not choose the request id, which ends up in every log line and token;

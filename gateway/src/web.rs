@@ -9,7 +9,8 @@
 //!   open the application, which routes them itself; a missing asset is a plain 404.
 //! - Every answer carries a strict Content-Security-Policy: scripts and styles only from this
 //!   origin, no inline code, connections only to this origin and the configured object storage
-//!   (direct uploads and images), no framing.
+//!   (direct uploads and images), no framing. With a Stripe publishable key, `index.html`
+//!   names it in a `<meta>` tag and the policy lets Stripe.js (and its card frames) in too.
 //! - A file that shrinks under gzip is kept compressed too, and sent so to clients that accept it.
 
 use std::collections::HashMap;
@@ -31,6 +32,11 @@ use http::header::{
 };
 use http::{HeaderValue, Method, StatusCode};
 use mercato_common::error::ApiError;
+
+/// The origins Stripe.js loads from, frames its card fields from and calls.
+const STRIPE_SCRIPTS: &str = "https://js.stripe.com";
+const STRIPE_FRAMES: &str = "https://js.stripe.com https://hooks.stripe.com";
+const STRIPE_API: &str = "https://api.stripe.com";
 
 /// Largest client build the gateway reads into memory: a build this size is a mistake
 /// (source maps or media in `dist`), not an application.
@@ -56,12 +62,14 @@ pub struct Site {
 
 impl Site {
     /// Reads every file under `root`; `origins` are further origins the client may load
-    /// images from and send requests to (the object storage of uploads).
+    /// images from and send requests to (the object storage of uploads); `stripe_key`, a
+    /// publishable key, turns on the card form.
     ///
     /// # Errors
     ///
-    /// `root` has no `index.html`, a file cannot be read, or the build exceeds 64 MiB.
-    pub fn load(root: &Path, origins: &[String]) -> anyhow::Result<Self> {
+    /// `root` has no `index.html` (or one without `</head>`), a file cannot be read, or the
+    /// build exceeds 64 MiB.
+    pub fn load(root: &Path, origins: &[String], stripe_key: Option<&str>) -> anyhow::Result<Self> {
         let mut files = HashMap::new();
         let mut total = 0;
         for path in walk(root)? {
@@ -72,8 +80,11 @@ impl Site {
                 .map(|part| part.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            let body =
+            let mut body =
                 std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            if let (Some(key), "index.html") = (stripe_key, relative.as_str()) {
+                body = with_stripe_key(&body, key)?;
+            }
             total += body.len() as u64;
             anyhow::ensure!(
                 total <= MAX_TOTAL_BYTES,
@@ -90,7 +101,7 @@ impl Site {
         );
         Ok(Self {
             files: Arc::new(files),
-            csp: HeaderValue::try_from(content_security_policy(origins))
+            csp: HeaderValue::try_from(content_security_policy(origins, stripe_key.is_some()))
                 .context("an origin in WEB_ORIGINS is not a valid header value")?,
         })
     }
@@ -253,23 +264,46 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// `index.html` with the publishable key in a `<meta name="mercato-stripe-key">` tag, which the
+/// client reads (the key is checked to be `pk_` and word characters, so it needs no escaping).
+fn with_stripe_key(index: &[u8], key: &str) -> anyhow::Result<Vec<u8>> {
+    let html = std::str::from_utf8(index).context("index.html is not UTF-8")?;
+    let head_end = html
+        .find("</head>")
+        .context("index.html has no </head> to put the Stripe key before")?;
+    let meta = format!("<meta name=\"mercato-stripe-key\" content=\"{key}\">");
+    Ok(format!("{}{meta}{}", &html[..head_end], &html[head_end..]).into_bytes())
+}
+
 /// The policy of every page: nothing runs or loads but from this origin, `origins` (object
-/// storage) for images and uploads, and nothing may frame the pages.
-fn content_security_policy(origins: &[String]) -> String {
+/// storage) for images and uploads, Stripe.js when `stripe` is on, and nothing may frame the
+/// pages.
+fn content_security_policy(origins: &[String], stripe: bool) -> String {
+    let join = |parts: &[&str]| {
+        parts
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let extra = origins.join(" ");
-    let with_extra = |base: &str| {
-        if extra.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base} {extra}")
-        }
+    let (scripts, frames, api) = if stripe {
+        (STRIPE_SCRIPTS, STRIPE_FRAMES, STRIPE_API)
+    } else {
+        ("", "", "")
     };
     [
         "default-src 'self'".to_owned(),
-        "script-src 'self'".to_owned(),
+        join(&["script-src 'self'", scripts]),
         "style-src 'self'".to_owned(),
-        with_extra("img-src 'self' data: blob:"),
-        with_extra("connect-src 'self'"),
+        join(&["img-src 'self' data: blob:", &extra]),
+        join(&["connect-src 'self'", &extra, api]),
+        if stripe {
+            format!("frame-src {frames}")
+        } else {
+            "frame-src 'none'".to_owned()
+        },
         "font-src 'self'".to_owned(),
         "object-src 'none'".to_owned(),
         "base-uri 'self'".to_owned(),
@@ -310,10 +344,36 @@ mod tests {
 
     #[test]
     fn the_policy_names_the_storage_origins_only_for_images_and_connections() {
-        let policy = content_security_policy(&["http://127.0.0.1:8333".to_owned()]);
+        let policy = content_security_policy(&["http://127.0.0.1:8333".to_owned()], false);
         assert!(policy.contains("img-src 'self' data: blob: http://127.0.0.1:8333;"));
         assert!(policy.contains("connect-src 'self' http://127.0.0.1:8333;"));
         assert!(policy.contains("script-src 'self';"));
+        assert!(policy.contains("frame-src 'none';"));
+        assert!(!policy.contains("stripe"));
         assert!(!policy.contains("unsafe"));
+    }
+
+    #[test]
+    fn a_stripe_key_lets_stripe_js_its_frames_and_its_api_in_and_nothing_else() {
+        let policy = content_security_policy(&[], true);
+        assert!(policy.contains("script-src 'self' https://js.stripe.com;"));
+        assert!(policy.contains("frame-src https://js.stripe.com https://hooks.stripe.com;"));
+        assert!(policy.contains("connect-src 'self' https://api.stripe.com;"));
+        assert!(policy.contains("img-src 'self' data: blob:;"));
+        assert!(!policy.contains("unsafe"));
+    }
+
+    #[test]
+    fn the_key_goes_into_the_head_of_index_html() {
+        let page = with_stripe_key(
+            b"<html><head><title>M</title></head><body></body></html>",
+            "pk_test_1",
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(page).unwrap(),
+            "<html><head><title>M</title><meta name=\"mercato-stripe-key\" content=\"pk_test_1\"></head><body></body></html>"
+        );
+        assert!(with_stripe_key(b"<html><body></body></html>", "pk_test_1").is_err());
     }
 }

@@ -24,11 +24,16 @@ fn build() -> tempfile::TempDir {
 }
 
 async fn gateway_serving(root: &std::path::Path) -> crate::helpers::TestGateway {
+    gateway_with(root, "--web-origins=http://127.0.0.1:8333").await
+}
+
+/// A gateway serving the build in `root`, started with one more argument.
+async fn gateway_with(root: &std::path::Path, argument: &str) -> crate::helpers::TestGateway {
     let upstream = start_upstream().await;
     let mut options = Options::new(&upstream);
     options.extra = vec![
         format!("--web-root={}", root.display()),
-        "--web-origins=http://127.0.0.1:8333".to_owned(),
+        argument.to_owned(),
     ];
     start_gateway(options).await
 }
@@ -232,4 +237,56 @@ async fn a_web_root_without_a_build_stops_the_start_with_the_reason() {
         .unwrap_err();
     let message = format!("{error:#}");
     assert!(message.contains("has no index.html"), "{message}");
+}
+
+#[tokio::test]
+async fn a_stripe_key_reaches_the_page_and_opens_the_policy_to_stripe_js_only() {
+    let root = build();
+    let gateway = gateway_with(root.path(), "--stripe-publishable-key=pk_test_51Mercato").await;
+    let response = gateway
+        .client
+        .get(gateway.url("/orders/0193"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let policy = header(&response, "content-security-policy").to_owned();
+    assert!(
+        policy.contains("script-src 'self' https://js.stripe.com;"),
+        "{policy}"
+    );
+    assert!(
+        policy.contains("connect-src 'self' https://api.stripe.com;"),
+        "{policy}"
+    );
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("<meta name=\"mercato-stripe-key\" content=\"pk_test_51Mercato\"></head>"),
+        "{page}"
+    );
+    // The script files are served as they are.
+    let script = gateway
+        .client
+        .get(gateway.url("/assets/index-3f2a9c.js"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!script.text().await.unwrap().contains("pk_test"));
+}
+
+#[test]
+fn a_malformed_stripe_key_is_refused_at_start() {
+    for key in ["sk_test_secret", "pk_", "pk_test_\"><script>", ""] {
+        let parsed = <mercato_gateway::Config as clap::Parser>::try_parse_from([
+            "gateway".to_owned(),
+            format!("--stripe-publishable-key={key}"),
+        ]);
+        let error = parsed.expect_err(key).to_string();
+        assert!(
+            error.contains("publishable")
+                || error.contains("empty")
+                || error.contains("value is required"),
+            "{key}: {error}"
+        );
+    }
 }

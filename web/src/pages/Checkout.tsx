@@ -7,7 +7,7 @@ import { api, formatMoney, unwrap, type OrderView } from "../api/client";
 import { ErrorNote, Loading, SignedIn, useTitle } from "../ui/bits";
 import { Field, FormError, SubmitButton, useSubmit } from "../ui/form";
 import { useLoad } from "../ui/load";
-import { SandboxPayment } from "../ui/payment";
+import { Payment } from "../ui/payment";
 
 function Summary() {
   const [params] = useSearchParams();
@@ -37,7 +37,7 @@ function Summary() {
         <p>
           {order.gig.title}: {formatMoney(order.price)} + service fee {formatMoney(order.service_fee)} = <strong>{formatMoney(order.total)}</strong>
         </p>
-        <SandboxPayment order={order} paid={(paid) => navigate(`/orders/${paid.id}`)} />
+        <Payment order={order} paid={(paid) => navigate(`/orders/${paid.id}`)} />
       </section>
     );
   }

@@ -7,7 +7,7 @@ import { useRealtime } from "../realtime";
 import { ErrorNote, Loading, SignedIn, formatDate, useTitle } from "../ui/bits";
 import { useLoad } from "../ui/load";
 import { CancelForm, DeliverForm, ExtensionForm, ReviewForm, RevisionForm } from "../ui/orderActions";
-import { SandboxPayment } from "../ui/payment";
+import { Payment } from "../ui/payment";
 
 export const STATUS_LABELS: Record<OrderView["status"], string> = {
   pending_payment: "Waiting for payment",
@@ -35,7 +35,7 @@ function Actions({ order, changed }: { order: OrderView; changed: (order: OrderV
   return (
     <div className="stack">
       <ErrorNote message={problem} />
-      {buyer && (order.status === "pending_payment" || order.status === "payment_failed") ? <SandboxPayment order={order} paid={changed} /> : null}
+      {buyer && (order.status === "pending_payment" || order.status === "payment_failed") ? <Payment order={order} paid={changed} /> : null}
       {buyer && order.status === "in_progress" && pendingExtension ? (
         <div className="card">
           <p>
