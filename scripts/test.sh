@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of the project: starts the local dependencies (scripts/deps.sh), checks that
 # script's idempotency, runs the static checks of the AWS deployment (scripts/check-infra.sh),
-# builds the container images (scripts/images.sh; the image tests run them), then runs the
-# doctests and the whole workspace's tests with nextest.
+# builds the container images (scripts/images.sh; the image tests run them) and the web client
+# with its unit tests, then runs the doctests and the whole workspace's tests with nextest, and
+# last the browser tests against the whole platform started locally (scripts/web.sh e2e;
+# screenshots and accessibility reports in web/e2e/artifacts).
 # Extra arguments go to nextest (e.g. `scripts/test.sh -p mercato-common`); a narrowed run
 # skips the infrastructure checks and builds no images (`scripts/images.sh` by hand, before
 # narrowing to the image tests).
@@ -37,3 +39,9 @@ no_tests=fail
 [ $# -eq 0 ] || no_tests=pass
 cargo nextest run --workspace --locked --all-features --profile ci -E "$serial" --test-threads 1 \
   --no-tests=$no_tests "$@"
+
+if [ $# -eq 0 ]; then
+  # The marketplace clicked through in Chromium: scripts/run-local.sh starts, the tests run,
+  # the platform stops.
+  scripts/web.sh e2e
+fi

@@ -42,7 +42,7 @@ case ${1:-} in
     scripts/run-local.sh >/dev/null
     trap 'scripts/run-local.sh stop >/dev/null' EXIT
     (cd web && MERCATO_URL=http://127.0.0.1:4000 MAIL_DIR=${MERCATO_STATE_DIR:-$HOME/.cache/mercato}/mail \
-      CHROMIUM=$(command -v chromium) node --test --test-concurrency=1 e2e/)
+      CHROMIUM=$(command -v chromium) npm run --silent e2e)
     ;;
   *)
     echo "usage: $0 build|test|e2e" >&2
