@@ -33,9 +33,10 @@ use http::header::{
 use http::{HeaderValue, Method, StatusCode};
 use mercato_common::error::ApiError;
 
-/// The origins Stripe.js loads from, frames its card fields from and calls.
-const STRIPE_SCRIPTS: &str = "https://js.stripe.com";
-const STRIPE_FRAMES: &str = "https://js.stripe.com https://hooks.stripe.com";
+/// Where Stripe.js and its card fields' frames load from, where 3-D Secure frames come from,
+/// and the API it calls.
+const STRIPE_JS: &str = "https://js.stripe.com";
+const STRIPE_HOOKS: &str = "https://hooks.stripe.com";
 const STRIPE_API: &str = "https://api.stripe.com";
 
 /// Largest client build the gateway reads into memory: a build this size is a mistake
@@ -129,11 +130,12 @@ impl Site {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
             let gzip = file.gzipped.as_ref().filter(|_| accepts_gzip(headers));
-            let body = gzip.unwrap_or(&file.body).clone();
+            let body = gzip.unwrap_or(&file.body);
+            let length = HeaderValue::from(body.len());
             let mut response = Response::new(Body::from(body.clone()));
             let headers = response.headers_mut();
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(file.content_type));
-            headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+            headers.insert(CONTENT_LENGTH, length);
             if gzip.is_some() {
                 headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             }
@@ -218,29 +220,32 @@ fn is_client_route(path: &str) -> bool {
     !path.starts_with("assets/") && !path.starts_with("api/") && !last.contains('.')
 }
 
-fn accepts_gzip(headers: &http::HeaderMap) -> bool {
+/// The comma-separated items of every `name` header of a request (`gzip;q=1.0`, `"3f2a"`).
+fn list_items(
+    headers: &http::HeaderMap,
+    name: http::header::HeaderName,
+) -> impl Iterator<Item = &str> {
     headers
-        .get_all(ACCEPT_ENCODING)
-        .iter()
+        .get_all(name)
+        .into_iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
-            name.eq_ignore_ascii_case("gzip") && !refused
-        })
+}
+
+fn accepts_gzip(headers: &http::HeaderMap) -> bool {
+    list_items(headers, ACCEPT_ENCODING).any(|coding| {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+        name.eq_ignore_ascii_case("gzip") && !refused
+    })
 }
 
 fn matches_etag(headers: &http::HeaderMap, etag: &HeaderValue) -> bool {
     let Ok(etag) = etag.to_str() else {
         return false;
     };
-    headers
-        .get_all(IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
+    list_items(headers, IF_NONE_MATCH)
         .map(|tag| tag.trim().trim_start_matches("W/"))
         .any(|tag| tag == etag || tag == "*")
 }
@@ -279,37 +284,33 @@ fn with_stripe_key(index: &[u8], key: &str) -> anyhow::Result<Vec<u8>> {
 /// storage) for images and uploads, Stripe.js when `stripe` is on, and nothing may frame the
 /// pages.
 fn content_security_policy(origins: &[String], stripe: bool) -> String {
-    let join = |parts: &[&str]| {
-        parts
-            .iter()
-            .filter(|p| !p.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let extra = origins.join(" ");
-    let (scripts, frames, api) = if stripe {
-        (STRIPE_SCRIPTS, STRIPE_FRAMES, STRIPE_API)
-    } else {
-        ("", "", "")
-    };
+    let storage = origins.iter().map(String::as_str);
+    let mut scripts = vec!["'self'"];
+    let images: Vec<&str> = ["'self'", "data:", "blob:"]
+        .into_iter()
+        .chain(storage.clone())
+        .collect();
+    let mut connections: Vec<&str> = std::iter::once("'self'").chain(storage).collect();
+    let mut frames = vec!["'none'"];
+    if stripe {
+        scripts.push(STRIPE_JS);
+        connections.push(STRIPE_API);
+        frames = vec![STRIPE_JS, STRIPE_HOOKS];
+    }
     [
-        "default-src 'self'".to_owned(),
-        join(&["script-src 'self'", scripts]),
-        "style-src 'self'".to_owned(),
-        join(&["img-src 'self' data: blob:", &extra]),
-        join(&["connect-src 'self'", &extra, api]),
-        if stripe {
-            format!("frame-src {frames}")
-        } else {
-            "frame-src 'none'".to_owned()
-        },
-        "font-src 'self'".to_owned(),
-        "object-src 'none'".to_owned(),
-        "base-uri 'self'".to_owned(),
-        "form-action 'self'".to_owned(),
-        "frame-ancestors 'none'".to_owned(),
+        ("default-src", vec!["'self'"]),
+        ("script-src", scripts),
+        ("style-src", vec!["'self'"]),
+        ("img-src", images),
+        ("connect-src", connections),
+        ("frame-src", frames),
+        ("font-src", vec!["'self'"]),
+        ("object-src", vec!["'none'"]),
+        ("base-uri", vec!["'self'"]),
+        ("form-action", vec!["'self'"]),
+        ("frame-ancestors", vec!["'none'"]),
     ]
+    .map(|(directive, sources)| format!("{directive} {}", sources.join(" ")))
     .join("; ")
 }
 

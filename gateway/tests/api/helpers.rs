@@ -154,6 +154,11 @@ impl TestGateway {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
+
+    /// A plain `GET path`, with no credentials.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
 }
 
 /// The response's JSON and headers.

@@ -55,7 +55,7 @@ async fn client_routes_and_email_links_open_the_application_with_a_strict_policy
         "/reset-password?token=x",
         "/gigs/0193/edit",
     ] {
-        let response = gateway.client.get(gateway.url(path)).send().await.unwrap();
+        let response = gateway.get(path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert_eq!(
             header(&response, "content-type"),
@@ -115,7 +115,7 @@ async fn hashed_assets_are_cached_for_good_and_sent_compressed_to_those_who_acce
 async fn an_unchanged_file_is_revalidated_without_its_body() {
     let root = build();
     let gateway = gateway_serving(root.path()).await;
-    let first = gateway.client.get(gateway.url("/")).send().await.unwrap();
+    let first = gateway.get("/").await;
     let etag = header(&first, "etag").to_owned();
     assert!(etag.starts_with('"'), "{etag}");
     let again = gateway
@@ -142,8 +142,7 @@ async fn missing_files_and_other_methods_are_plain_404s_and_the_api_is_untouched
     let root = build();
     let gateway = gateway_serving(root.path()).await;
     for path in ["/assets/index-000000.js", "/favicon.ico", "/api/v2/gigs"] {
-        let (status, _, body) =
-            read(gateway.client.get(gateway.url(path)).send().await.unwrap()).await;
+        let (status, _, body) = read(gateway.get(path).await).await;
         assert_eq!(status, 404, "{path}");
         assert!(body["error"]["message"].is_string(), "{path}: {body}");
     }
@@ -160,42 +159,19 @@ async fn missing_files_and_other_methods_are_plain_404s_and_the_api_is_untouched
         (status, body["error"]["code"].as_str()),
         (404, Some("not_found"))
     );
-    let icon = gateway
-        .client
-        .get(gateway.url("/favicon.svg"))
-        .send()
-        .await
-        .unwrap();
+    let icon = gateway.get("/favicon.svg").await;
     assert_eq!(header(&icon, "content-type"), "image/svg+xml");
 
     // The API, its contract and the probes answer as without a client.
-    let (status, _, body) = read(
-        gateway
-            .client
-            .get(gateway.url("/api/v1/gigs"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = read(gateway.get("/api/v1/gigs").await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["path"], "/v1/gigs",
         "the echo upstream saw the API request: {body}"
     );
-    let contract = gateway
-        .client
-        .get(gateway.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap();
+    let contract = gateway.get("/api/v1/openapi.json").await;
     assert_eq!(header(&contract, "content-type"), "application/json");
-    let health = gateway
-        .client
-        .get(gateway.url("/healthz"))
-        .send()
-        .await
-        .unwrap();
+    let health = gateway.get("/healthz").await;
     assert_eq!(health.status(), StatusCode::OK);
     assert_ne!(header(&health, "content-type"), "text/html; charset=utf-8");
 }
@@ -204,15 +180,7 @@ async fn missing_files_and_other_methods_are_plain_404s_and_the_api_is_untouched
 async fn without_a_web_root_the_gateway_serves_only_the_api() {
     let upstream = start_upstream().await;
     let gateway = start_gateway(Options::new(&upstream)).await;
-    let (status, _, body) = read(
-        gateway
-            .client
-            .get(gateway.url("/verify-email?token=x"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) = read(gateway.get("/verify-email?token=x").await).await;
     assert_eq!(status, 404, "{body}");
 }
 
@@ -243,12 +211,7 @@ async fn a_web_root_without_a_build_stops_the_start_with_the_reason() {
 async fn a_stripe_key_reaches_the_page_and_opens_the_policy_to_stripe_js_only() {
     let root = build();
     let gateway = gateway_with(root.path(), "--stripe-publishable-key=pk_test_51Mercato").await;
-    let response = gateway
-        .client
-        .get(gateway.url("/orders/0193"))
-        .send()
-        .await
-        .unwrap();
+    let response = gateway.get("/orders/0193").await;
     assert_eq!(response.status(), StatusCode::OK);
     let policy = header(&response, "content-security-policy").to_owned();
     assert!(
@@ -265,12 +228,7 @@ async fn a_stripe_key_reaches_the_page_and_opens_the_policy_to_stripe_js_only() 
         "{page}"
     );
     // The script files are served as they are.
-    let script = gateway
-        .client
-        .get(gateway.url("/assets/index-3f2a9c.js"))
-        .send()
-        .await
-        .unwrap();
+    let script = gateway.get("/assets/index-3f2a9c.js").await;
     assert!(!script.text().await.unwrap().contains("pk_test"));
 }
 
