@@ -37,7 +37,8 @@ case ${1:-} in
     build
     ;;
   e2e)
-    build
+    # scripts/run-local.sh builds the client it serves.
+    install
     command -v chromium >/dev/null || apt_install chromium
     scripts/run-local.sh >/dev/null
     trap 'scripts/run-local.sh stop >/dev/null' EXIT
