@@ -55,7 +55,7 @@ async fn signing_up_creates_the_buyer_and_emails_a_verification_link_that_works(
 
     let email = platform
         .mail
-        .wait_for(1, Duration::from_secs(20))
+        .wait_for(1, Duration::from_secs(60))
         .await
         .remove(0);
     assert_eq!(email.rcpt_to, vec!["paula@example.test"]);

@@ -219,7 +219,7 @@ async fn an_offer_becomes_a_paid_order_that_both_parties_take_to_completion_live
     // Every email of the order, once, to the right person.
     let emails = platform
         .mail
-        .wait_for(emails_before + 7, Duration::from_secs(20))
+        .wait_for(emails_before + 7, Duration::from_secs(60))
         .await;
     let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for email in &emails[emails_before..] {

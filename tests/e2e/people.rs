@@ -46,7 +46,7 @@ pub async fn verify_by_email(
 ) {
     let email = platform
         .mail
-        .wait_for(nth, Duration::from_secs(20))
+        .wait_for(nth, Duration::from_secs(60))
         .await
         .remove(nth - 1);
     assert_eq!(email.rcpt_to, vec![format!("{username}@example.test")]);

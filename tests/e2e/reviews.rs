@@ -214,7 +214,7 @@ async fn both_parties_review_a_completed_order_and_every_page_shows_the_ratings_
     // Each reviewed person was emailed once.
     let emails = platform
         .mail
-        .wait_for(emails_before + 3, Duration::from_secs(20))
+        .wait_for(emails_before + 3, Duration::from_secs(60))
         .await;
     let reviews: Vec<(String, String)> = emails[emails_before..]
         .iter()
